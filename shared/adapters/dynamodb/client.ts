@@ -1,0 +1,23 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+export interface DynamoConnection {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/** A client for DynamoDB Local: fixed dummy credentials, no retries hidden behind long backoffs. */
+export function createLocalDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return createDocumentClient({
+    endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 3,
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Single-table key design. The tenant id leads every partition key, so no query can cross tenants.
+ *
+ * | item                 | PK                 | SK                       | GSIs                                  |
+ * |----------------------|--------------------|--------------------------|---------------------------------------|
+ * | tenant               | T#{t}              | TENANT                   |                                       |
+ * | package              | T#{t}              | PKG#{packageId}          |                                       |
+ * | site                 | T#{t}              | SITE#{siteId}            |                                       |
+ * | NAS                  | T#{t}              | NAS#{siteId}#{nasId}     |                                       |
+ * | API key (hashed)     | T#{t}              | KEY#{keyId}              |                                       |
+ * | idempotency record   | T#{t}              | IDEM#{sha256(key)}       | (TTL: expiresAtEpoch)                 |
+ * | username reservation | T#{t}              | UNAME#{lower(username)}  |                                       |
+ * | subscriber           | T#{t}#SUB#{subId}  | PROFILE                  | GSI1..GSI5 below                      |
+ * | timeline event       | T#{t}#SUB#{subId}  | EV#{eventId (ULID)}      |                                       |
+ *
+ * Subscribers get a partition each (writes spread; timeline beside its subscriber). GSIs, all
+ * projecting ALL attributes so a list is one query:
+ *
+ * | index | PK                          | SK                     | access pattern                      |
+ * |-------|-----------------------------|------------------------|-------------------------------------|
+ * | GSI1  | T#{t}#SUB                   | {subId}                | list a tenant's subscribers; text q |
+ * | GSI2  | T#{t}#SUB#ST#{status}       | {subId}                | filter by status                    |
+ * | GSI3  | T#{t}#SUB#PKG#{packageId}   | {subId}                | filter by package; package in use   |
+ * | GSI4  | T#{t}#SUB#SITE#{siteId}     | {subId}                | filter by site; site in use         |
+ * | GSI5  | T#{t}#SUB#EXP               | {expiresAt}#{subId}    | expiring before/after (range query) |
+ *
+ * Access patterns and how they are served (no Scan anywhere):
+ * - get tenant / package / site / NAS / key by id: GetItem on (T#{t}, ...).
+ * - list packages, sites, keys: Query PK = T#{t}, SK begins_with PKG# / SITE# / KEY#.
+ * - list a site's NAS: Query PK = T#{t}, SK begins_with NAS#{siteId}#.
+ * - get subscriber: GetItem (T#{t}#SUB#{subId}, PROFILE).
+ * - subscriber timeline, newest first: Query PK = T#{t}#SUB#{subId}, SK begins_with EV#, descending.
+ * - list subscribers with filters: Query the most selective GSI (status > package > site > expiry >
+ *   all); the remaining filters become a FilterExpression on that query, bounded per page.
+ * - authenticate an API key: GetItem (T#{t}, KEY#{keyId}) with t and keyId parsed from the token.
+ * - unique username per tenant: conditional Put of UNAME#... in the subscriber's transaction.
+ */
+
+export const keys = {
+  tenantPk: (t: string) => `T#${t}`,
+  tenantSk: () => "TENANT",
+  packageSk: (id: string) => `PKG#${id}`,
+  siteSk: (id: string) => `SITE#${id}`,
+  nasSk: (siteId: string, nasId: string) => `NAS#${siteId}#${nasId}`,
+  nasPrefix: (siteId: string) => `NAS#${siteId}#`,
+  apiKeySk: (id: string) => `KEY#${id}`,
+  idempotencySk: (keyHash: string) => `IDEM#${keyHash}`,
+  usernameSk: (username: string) => `UNAME#${username.toLowerCase()}`,
+  subscriberPk: (t: string, subId: string) => `T#${t}#SUB#${subId}`,
+  subscriberSk: () => "PROFILE",
+  eventSk: (eventId: string) => `EV#${eventId}`,
+  gsi: {
+    all: (t: string) => `T#${t}#SUB`,
+    status: (t: string, status: string) => `T#${t}#SUB#ST#${status}`,
+    package: (t: string, packageId: string) => `T#${t}#SUB#PKG#${packageId}`,
+    site: (t: string, siteId: string) => `T#${t}#SUB#SITE#${siteId}`,
+    expiry: (t: string) => `T#${t}#SUB#EXP`,
+  },
+} as const;
+
+export type GsiName = "GSI1" | "GSI2" | "GSI3" | "GSI4" | "GSI5";
+export const GSI_NAMES: readonly GsiName[] = ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5"];
+
+/** Attributes that belong to the key design, stripped before an item leaves the adapter. */
+export const KEY_ATTRIBUTES: readonly string[] = [
+  "PK",
+  "SK",
+  "entity",
+  "expiresAtEpoch",
+  "search",
+  ...GSI_NAMES.flatMap((g) => [`${g}PK`, `${g}SK`]),
+];

@@ -1,0 +1,265 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, NotFoundError, VersionConflictError } from "../../domain/errors.js";
+import type { Subscriber, SubscriberListQuery } from "../../domain/schemas/subscriber.js";
+import type { TimelineEvent } from "../../domain/schemas/timeline.js";
+import type { Page, PageRequest, Patch, SubscriberRepository, WriteOptions } from "../../ports/repositories.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { withIdempotency } from "./idempotency.js";
+import { keys } from "./keys.js";
+import { toRecord } from "./items.js";
+import { buildSubscriberQuery } from "./subscriber-query.js";
+import { mustExist } from "./tenant-store.js";
+import { type GuardedItem, transact } from "./transact.js";
+
+/** Upper bound on items DynamoDB evaluates for one filtered page, so a sparse filter stays cheap. */
+const MAX_EVALUATED_PER_PAGE = 2000;
+
+export class DynamoSubscriberRepository implements SubscriberRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(sub: Subscriber, event: TimelineEvent, options: WriteOptions = {}): Promise<void> {
+    await transact(this.doc, [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: this.toItem(sub),
+            ConditionExpression: "attribute_not_exists(PK)",
+          },
+        },
+        onConditionFailed: () => new ConflictError(`Subscriber ${sub.id} already exists`),
+      },
+      this.reserveUsername(sub),
+      ...this.referenceGuards(sub.tenantId, sub),
+      this.eventPut(sub.tenantId, event),
+      ...withIdempotency(this.tableName, sub.tenantId, options.idempotency),
+    ]);
+  }
+
+  async get(tenantId: string, subscriberId: string): Promise<Subscriber | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.subscriberPk(tenantId, subscriberId), SK: keys.subscriberSk() },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toRecord<Subscriber>(out.Item) : undefined;
+  }
+
+  async update(
+    tenantId: string,
+    subscriberId: string,
+    patch: Patch<Subscriber>,
+    expectedVersion: number,
+    event: TimelineEvent,
+  ): Promise<Subscriber> {
+    const current = await this.get(tenantId, subscriberId);
+    if (!current) throw new NotFoundError(`Subscriber ${subscriberId} not found`);
+    const conflict = () =>
+      new VersionConflictError(
+        `Subscriber ${subscriberId} is not at version ${expectedVersion}: reload it and retry`,
+        current.version,
+      );
+    if (current.version !== expectedVersion) throw conflict();
+
+    const next = applyPatch(current, patch, expectedVersion + 1, event.at);
+    const items: GuardedItem[] = [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: this.toItem(next),
+            ConditionExpression: "#version = :expected",
+            ExpressionAttributeNames: { "#version": "version" },
+            ExpressionAttributeValues: { ":expected": expectedVersion },
+          },
+        },
+        onConditionFailed: conflict,
+      },
+      ...this.referenceGuards(tenantId, changedReferences(current, next)),
+      this.eventPut(tenantId, { ...event, version: next.version }),
+    ];
+    if (current.username.toLowerCase() !== next.username.toLowerCase()) {
+      items.push(this.reserveUsername(next), {
+        item: {
+          Delete: {
+            TableName: this.tableName,
+            Key: { PK: keys.tenantPk(tenantId), SK: keys.usernameSk(current.username) },
+            ConditionExpression: "subscriberId = :id",
+            ExpressionAttributeValues: { ":id": subscriberId },
+          },
+        },
+        onConditionFailed: conflict,
+      });
+    }
+    await transact(this.doc, items);
+    return next;
+  }
+
+  async list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>> {
+    const plan = buildSubscriberQuery(tenantId, query);
+    const items: Record<string, unknown>[] = [];
+    let startKey = decodeCursor(page.cursor, { attribute: plan.partitionAttribute, value: plan.partitionValue });
+    let evaluated = 0;
+    let nextCursor: string | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: plan.indexName,
+          KeyConditionExpression: plan.keyCondition,
+          FilterExpression: plan.filter,
+          ExpressionAttributeNames: plan.names,
+          ExpressionAttributeValues: plan.values,
+          Limit: plan.filter ? Math.min(MAX_EVALUATED_PER_PAGE, Math.max(page.limit * 4, 100)) : page.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      evaluated += out.ScannedCount ?? 0;
+      const found = out.Items ?? [];
+      const room = page.limit - items.length;
+      if (found.length > room) {
+        items.push(...found.slice(0, room));
+        nextCursor = encodeCursor(indexKeyOf(items[items.length - 1] ?? {}, plan.indexName));
+        startKey = undefined;
+        break;
+      }
+      items.push(...found);
+      startKey = out.LastEvaluatedKey as Record<string, string> | undefined;
+      nextCursor = encodeCursor(startKey);
+    } while (startKey && items.length < page.limit && evaluated < MAX_EVALUATED_PER_PAGE);
+    return { items: items.map((i) => toRecord<Subscriber>(i)), nextCursor };
+  }
+
+  async timeline(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<TimelineEvent>> {
+    const pk = keys.subscriberPk(tenantId, subscriberId);
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :ev)",
+        ExpressionAttributeValues: { ":pk": pk, ":ev": "EV#" },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: "PK", value: pk }),
+      }),
+    );
+    return { items: (out.Items ?? []).map((i) => toRecord<TimelineEvent>(i)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async anyAtSite(tenantId: string, siteId: string): Promise<boolean> {
+    const page = await this.list(tenantId, { siteId }, { limit: 50 });
+    return page.items.some((s) => s.status !== "terminated") || page.nextCursor !== undefined;
+  }
+
+  private toItem(sub: Subscriber): Record<string, unknown> {
+    const t = sub.tenantId;
+    return {
+      ...sub,
+      PK: keys.subscriberPk(t, sub.id),
+      SK: keys.subscriberSk(),
+      entity: "subscriber",
+      search: [sub.name, sub.phone, sub.username].join("\n").toLowerCase(),
+      GSI1PK: keys.gsi.all(t),
+      GSI1SK: sub.id,
+      GSI2PK: keys.gsi.status(t, sub.status),
+      GSI2SK: sub.id,
+      GSI3PK: keys.gsi.package(t, sub.packageId),
+      GSI3SK: sub.id,
+      GSI4PK: keys.gsi.site(t, sub.siteId),
+      GSI4SK: sub.id,
+      ...(sub.expiresAt ? { GSI5PK: keys.gsi.expiry(t), GSI5SK: `${sub.expiresAt}#${sub.id}` } : {}),
+    };
+  }
+
+  private reserveUsername(sub: Subscriber): GuardedItem {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            PK: keys.tenantPk(sub.tenantId),
+            SK: keys.usernameSk(sub.username),
+            entity: "username",
+            subscriberId: sub.id,
+          },
+          ConditionExpression: "attribute_not_exists(PK)",
+        },
+      },
+      onConditionFailed: () => new ConflictError(`Username ${sub.username} is already used by another subscriber`),
+    };
+  }
+
+  /** Referenced package (live), site (live) and NAS must exist when the write commits. */
+  private referenceGuards(tenantId: string, refs: Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">>): GuardedItem[] {
+    const guards: GuardedItem[] = [];
+    if (refs.packageId) {
+      const id = refs.packageId;
+      guards.push(
+        mustExist(this.tableName, tenantId, keys.packageSk(id), () => new NotFoundError(`Package ${id} not found or archived`), {
+          notArchived: true,
+        }),
+      );
+    }
+    if (refs.siteId) {
+      const id = refs.siteId;
+      guards.push(
+        mustExist(this.tableName, tenantId, keys.siteSk(id), () => new NotFoundError(`Site ${id} not found or archived`), {
+          notArchived: true,
+        }),
+      );
+    }
+    if (refs.nasId && refs.siteId) {
+      const { nasId, siteId } = refs;
+      guards.push(
+        mustExist(this.tableName, tenantId, keys.nasSk(siteId, nasId), () => new NotFoundError(`NAS ${nasId} not found at site ${siteId}`)),
+      );
+    }
+    return guards;
+  }
+
+  private eventPut(tenantId: string, event: TimelineEvent): GuardedItem {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...event, PK: keys.subscriberPk(tenantId, event.subscriberId), SK: keys.eventSk(event.id), entity: "event" },
+          ConditionExpression: "attribute_not_exists(PK)",
+        },
+      },
+    };
+  }
+}
+
+function applyPatch(current: Subscriber, patch: Patch<Subscriber>, version: number, at: string): Subscriber {
+  const next: Record<string, unknown> = { ...current };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined || field === "id" || field === "tenantId" || field === "createdAt") continue;
+    if (value === null) delete next[field];
+    else next[field] = value;
+  }
+  return { ...(next as Subscriber), version, updatedAt: at };
+}
+
+/** The references a change touches; a changed site re-checks the NAS under the new site too. */
+function changedReferences(before: Subscriber, after: Subscriber): Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">> {
+  const siteChanged = before.siteId !== after.siteId;
+  const nasChanged = before.nasId !== after.nasId;
+  return {
+    packageId: before.packageId !== after.packageId ? after.packageId : undefined,
+    siteId: siteChanged || (nasChanged && after.nasId) ? after.siteId : undefined,
+    nasId: siteChanged || nasChanged ? after.nasId : undefined,
+  };
+}
+
+function indexKeyOf(item: Record<string, unknown>, indexName: string | undefined): Record<string, unknown> {
+  const key: Record<string, unknown> = { PK: item.PK, SK: item.SK };
+  if (indexName) {
+    key[`${indexName}PK`] = item[`${indexName}PK`];
+    key[`${indexName}SK`] = item[`${indexName}SK`];
+  }
+  return key;
+}

@@ -1,0 +1,14 @@
+import { GSI_NAMES } from "./keys.js";
+
+/**
+ * The table's physical shape, shared by the CDK stack and the local/test table creation so the two
+ * can never drift apart.
+ */
+export const TABLE_KEY = { partitionKey: "PK", sortKey: "SK" } as const;
+export const TTL_ATTRIBUTE = "expiresAtEpoch";
+
+export const GLOBAL_INDEXES = GSI_NAMES.map((name) => ({
+  indexName: name,
+  partitionKey: `${name}PK`,
+  sortKey: `${name}SK`,
+}));

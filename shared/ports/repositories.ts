@@ -1,0 +1,111 @@
+import type { ApiKey, Role } from "../domain/schemas/api-key.js";
+import type { Nas } from "../domain/schemas/nas.js";
+import type { Package } from "../domain/schemas/package.js";
+import type { Site } from "../domain/schemas/site.js";
+import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
+import type { Tenant } from "../domain/schemas/tenant.js";
+import type { TimelineEvent } from "../domain/schemas/timeline.js";
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string | undefined;
+}
+
+/**
+ * Written in the same transaction as the resource it names, so a retried POST either finds the
+ * claim (and replays) or creates the resource: never both, never twice.
+ */
+export interface IdempotencyClaim {
+  readonly keyHash: string;
+  readonly fingerprint: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly createdAt: string;
+  readonly expiresAtEpoch: number;
+}
+
+export interface WriteOptions {
+  readonly idempotency?: IdempotencyClaim | undefined;
+}
+
+/** A change to apply: `null` removes an optional attribute, `undefined` leaves it alone. */
+export type Patch<T> = { [K in keyof T]?: T[K] | null };
+
+export interface TenantRepository {
+  create(tenant: Tenant): Promise<void>;
+  get(tenantId: string): Promise<Tenant | undefined>;
+}
+
+export interface CrudRepository<T, Create = T> {
+  create(item: Create, options?: WriteOptions): Promise<void>;
+  list(tenantId: string, page: PageRequest): Promise<Page<T>>;
+}
+
+export interface PackageRepository extends CrudRepository<Package> {
+  get(tenantId: string, packageId: string): Promise<Package | undefined>;
+  update(tenantId: string, packageId: string, patch: Patch<Package>, expectedVersion: number, now: string): Promise<Package>;
+}
+
+export interface SiteRepository extends CrudRepository<Site> {
+  get(tenantId: string, siteId: string): Promise<Site | undefined>;
+  update(tenantId: string, siteId: string, patch: Patch<Site>, expectedVersion: number, now: string): Promise<Site>;
+}
+
+export interface NasRepository {
+  create(nas: Nas, options?: WriteOptions): Promise<void>;
+  get(tenantId: string, siteId: string, nasId: string): Promise<Nas | undefined>;
+  listBySite(tenantId: string, siteId: string, page: PageRequest): Promise<Page<Nas>>;
+  update(tenantId: string, siteId: string, nasId: string, patch: Patch<Nas>, expectedVersion: number, now: string): Promise<Nas>;
+  delete(tenantId: string, siteId: string, nasId: string): Promise<void>;
+}
+
+export interface SubscriberRepository {
+  /** Creates the subscriber, reserves its username and writes its first timeline event atomically. */
+  create(subscriber: Subscriber, event: TimelineEvent, options?: WriteOptions): Promise<void>;
+  get(tenantId: string, subscriberId: string): Promise<Subscriber | undefined>;
+  list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>>;
+  /** Applies `patch` only if the stored version is `expectedVersion`; bumps it and appends `event`. */
+  update(
+    tenantId: string,
+    subscriberId: string,
+    patch: Patch<Subscriber>,
+    expectedVersion: number,
+    event: TimelineEvent,
+  ): Promise<Subscriber>;
+  timeline(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<TimelineEvent>>;
+  anyAtSite(tenantId: string, siteId: string): Promise<boolean>;
+}
+
+export interface StoredApiKey extends ApiKey {
+  /** SHA-256 (hex) of the key's secret part; the secret itself is never stored. */
+  readonly secretHash: string;
+  readonly version: number;
+}
+
+export interface ApiKeyRepository {
+  create(key: StoredApiKey, options?: WriteOptions): Promise<void>;
+  get(tenantId: string, keyId: string): Promise<StoredApiKey | undefined>;
+  list(tenantId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  revoke(tenantId: string, keyId: string, at: string): Promise<ApiKey>;
+}
+
+export interface IdempotencyStore {
+  get(tenantId: string, keyHash: string): Promise<IdempotencyClaim | undefined>;
+}
+
+export interface Repositories {
+  readonly tenants: TenantRepository;
+  readonly packages: PackageRepository;
+  readonly sites: SiteRepository;
+  readonly nas: NasRepository;
+  readonly subscribers: SubscriberRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly idempotency: IdempotencyStore;
+}
+
+export type { Role };
