@@ -3,6 +3,8 @@
  * with an HTTP status; anything else is an internal fault and is reported as a bare 500.
  */
 export interface FieldIssue {
+  /** Where the field is: the body, the query string, the path or a header. */
+  readonly in?: "body" | "query" | "path" | "header";
   /** JSON-pointer-like path of the failing field, e.g. "price.amount" or "body". */
   readonly path: string;
   readonly message: string;

@@ -78,7 +78,8 @@ export interface SubscriberRepository {
     event: TimelineEvent,
   ): Promise<Subscriber>;
   timeline(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<TimelineEvent>>;
-  anyAtSite(tenantId: string, siteId: string): Promise<boolean>;
+  /** Whether any non-terminated subscriber is at the site (on the given NAS, when named). */
+  anyAtSite(tenantId: string, siteId: string, nasId?: string): Promise<boolean>;
 }
 
 export interface StoredApiKey extends ApiKey {

@@ -150,9 +150,30 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return { items: (out.Items ?? []).map((i) => toRecord<TimelineEvent>(i)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
-  async anyAtSite(tenantId: string, siteId: string): Promise<boolean> {
-    const page = await this.list(tenantId, { siteId }, { limit: 50 });
-    return page.items.some((s) => s.status !== "terminated") || page.nextCursor !== undefined;
+  /** Whether any non-terminated subscriber is at the site (on the given NAS, when named). */
+  async anyAtSite(tenantId: string, siteId: string, nasId?: string): Promise<boolean> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI4",
+          KeyConditionExpression: "GSI4PK = :pk",
+          FilterExpression: nasId ? "#status <> :terminated AND nasId = :nas" : "#status <> :terminated",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":pk": keys.gsi.site(tenantId, siteId),
+            ":terminated": "terminated",
+            ...(nasId ? { ":nas": nasId } : {}),
+          },
+          Limit: 1000,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      if ((out.Items ?? []).length > 0) return true;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return false;
   }
 
   private toItem(sub: Subscriber): Record<string, unknown> {

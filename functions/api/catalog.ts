@@ -1,0 +1,37 @@
+import type { Operation } from "../../shared/http/operation.js";
+import { routeKey } from "../../shared/http/operation.js";
+import { apiKeyOperations } from "./operations/api-keys.js";
+import { metaOperations } from "./operations/meta.js";
+import { packageOperations } from "./operations/packages.js";
+import { siteOperations } from "./operations/sites.js";
+import { subscriberOperations } from "./operations/subscribers.js";
+
+export interface ApiFunctionSpec {
+  /** Short name, used for the Lambda function's construct id. */
+  readonly name: string;
+  /** Entry file relative to the project root (esbuild bundles it). */
+  readonly entry: string;
+  readonly operations: readonly Operation[];
+}
+
+/**
+ * Every API Lambda and the routes it serves. The CDK stack, the local server and the OpenAPI
+ * document are all built from this one list.
+ */
+export const apiFunctions: readonly ApiFunctionSpec[] = [
+  { name: "meta", entry: "functions/api/meta.ts", operations: metaOperations(() => allOperations()) },
+  { name: "packages", entry: "functions/api/packages.ts", operations: packageOperations },
+  { name: "subscribers", entry: "functions/api/subscribers.ts", operations: subscriberOperations },
+  { name: "sites", entry: "functions/api/sites.ts", operations: siteOperations },
+  { name: "apiKeys", entry: "functions/api/api-keys.ts", operations: apiKeyOperations },
+];
+
+export const AUTHORIZER_ENTRY = "functions/authorizer.ts";
+
+export function allOperations(): Operation[] {
+  return apiFunctions.flatMap((f) => f.operations);
+}
+
+export function routeKeys(): string[] {
+  return allOperations().map(routeKey);
+}

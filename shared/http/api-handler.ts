@@ -1,0 +1,109 @@
+import middy, { type MiddlewareObj } from "@middy/core";
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from "aws-lambda";
+import { z } from "zod";
+import { AppError, NotFoundError, UnauthorizedError } from "../domain/errors.js";
+import { hashIdempotencyKey, requestFingerprint } from "../domain/idempotency.js";
+import { requirePermission } from "../domain/permissions.js";
+import { RoleSchema } from "../domain/schemas/api-key.js";
+import { createLogger, type Logger } from "../logger.js";
+import type { Caller, ServiceDeps } from "../services/caller.js";
+import { type CorsConfig, corsConfigFromEnv, corsHeaders } from "./cors.js";
+import { type Operation, routeKey } from "./operation.js";
+import { problemResponse, toProblem } from "./problem.js";
+import { PageQueryShape, parseWith, readIdempotencyKey, readJsonBody } from "./request.js";
+
+/** What the Lambda authorizer puts in `requestContext.authorizer.lambda`. */
+export interface AuthorizerContext {
+  tenantId: string;
+  role: string;
+  keyId: string;
+}
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+const AuthorizerContextSchema = z.object({ tenantId: z.string().min(1), role: RoleSchema, keyId: z.string().min(1) });
+
+export interface ApiHandlerOptions {
+  /** Built lazily on the first request, then reused for the life of the execution environment. */
+  readonly deps: () => ServiceDeps;
+  readonly cors?: CorsConfig;
+  readonly logger?: Logger;
+}
+
+export function createApiHandler(operations: readonly Operation[], options: ApiHandlerOptions) {
+  const byRoute = new Map(operations.map((op) => [routeKey(op), op]));
+  let cors: CorsConfig | undefined;
+  const corsFor = (origin: string | undefined) => {
+    cors ??= options.cors ?? corsConfigFromEnv();
+    return corsHeaders(cors, origin);
+  };
+  const baseLogger = options.logger ?? createLogger({ service: "api" });
+
+  const run = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const op = byRoute.get(event.routeKey);
+    if (!op) throw new NotFoundError(`No route ${event.routeKey}`);
+    const caller = op.permission === "public" ? anonymous() : callerFrom(event);
+    if (op.permission !== "public") requirePermission(caller.role, op.permission);
+    const logger = baseLogger.child({ requestId: context.awsRequestId, route: event.routeKey, tenantId: caller.tenantId || undefined });
+
+    const params = op.params ? parseWith(op.params, event.pathParameters ?? {}, "path") : {};
+    const querySchema = op.query ?? z.object({});
+    const { limit, cursor, ...query } = parseWith(
+      op.response.list ? querySchema.extend(PageQueryShape).strict() : querySchema.strict(),
+      event.queryStringParameters ?? {},
+      "query",
+    ) as Record<string, unknown>;
+    const page = { limit: typeof limit === "number" ? limit : 25, cursor: typeof cursor === "string" ? cursor : undefined };
+    const body = op.body ? parseWith(op.body, readJsonBody(event), "body") : undefined;
+    const key = op.idempotent ? readIdempotencyKey(event) : undefined;
+    const idempotency = key
+      ? { keyHash: hashIdempotencyKey(caller.tenantId, key), fingerprint: requestFingerprint(event.routeKey, event.rawPath, body) }
+      : undefined;
+
+    const result = await op.handle({ deps: options.deps(), caller, params, query, body, page, idempotency, logger });
+    logger.info("request", { status: result.status });
+    return {
+      statusCode: result.status,
+      headers: {
+        ...(result.body === undefined ? {} : { "content-type": "application/json" }),
+        ...corsFor(event.headers?.origin),
+        ...result.headers,
+      },
+      body: result.body === undefined ? "" : JSON.stringify(result.body),
+    };
+  };
+
+  const errors: MiddlewareObj<ApiEvent, ApiResult> = {
+    onError: async (request) => {
+      const { error, event } = request;
+      if (!(error instanceof AppError) || error.status >= 500) {
+        baseLogger.error("unhandled error", {
+          requestId: request.context.awsRequestId,
+          route: event.routeKey,
+          errorName: error instanceof Error ? error.name : typeof error,
+          errorMessage: error instanceof Error ? error.message : undefined,
+        });
+      }
+      request.response = problemResponse(toProblem(error, event.rawPath), corsFor(event.headers?.origin));
+    },
+  };
+
+  return middy<ApiEvent, ApiResult>().use(errors).handler(run);
+}
+
+function callerFrom(event: ApiEvent): Caller {
+  const parsed = AuthorizerContextSchema.safeParse(event.requestContext.authorizer?.lambda);
+  // Only reachable if a route was deployed without the authorizer: refuse rather than guess.
+  if (!parsed.success) throw new UnauthorizedError("Missing or invalid credentials");
+  const { tenantId, role, keyId } = parsed.data;
+  return { tenantId, role, actor: { kind: "api-key", id: keyId } };
+}
+
+function anonymous(): Caller {
+  return { tenantId: "", role: "readonly", actor: { kind: "system", id: "anonymous" } };
+}
