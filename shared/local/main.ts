@@ -7,6 +7,8 @@ import { startLocalCloud } from "./cloud.js";
  *   PORT (3000), HOST (127.0.0.1), ISP_DATA_DIR (.data; "memory" keeps nothing), CORS_ALLOWED_ORIGINS.
  */
 async function main() {
+  // This machine's Node 20 is supported here; Lambda runs Node 22+. Keep the SDK's notice out of the demo output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const started = Date.now();
   const dataSetting = process.env.ISP_DATA_DIR ?? join(PROJECT_ROOT, ".data");
   const port = Number(process.env.PORT ?? 3000);

@@ -14,6 +14,7 @@ export function idempotencyPut(tableName: string, tenantId: string, claim: Idemp
       },
     },
     onConditionFailed: () => new IdempotencyKeyClaimed(claim.keyHash),
+    precedence: 100,
   };
 }
 

@@ -8,6 +8,11 @@ export interface GuardedItem {
   readonly item: TransactItem;
   /** The error to raise when this item's condition is what cancelled the transaction. */
   readonly onConditionFailed?: () => Error;
+  /**
+   * When several conditions fail together, the highest precedence explains the cancellation. An
+   * idempotency claim outranks everything: a replayed create also collides on its other guards.
+   */
+  readonly precedence?: number;
 }
 
 const MAX_CONFLICT_RETRIES = 4;
@@ -24,9 +29,12 @@ export async function transact(doc: DynamoDBDocumentClient, items: readonly Guar
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
-      const failed = reasons.findIndex((r) => r.Code === "ConditionalCheckFailed");
-      if (failed >= 0) {
-        const guard = items[failed]?.onConditionFailed;
+      const failed = reasons
+        .map((r, index) => ({ index, failed: r.Code === "ConditionalCheckFailed", precedence: items[index]?.precedence ?? 0 }))
+        .filter((r) => r.failed)
+        .sort((x, y) => y.precedence - x.precedence)[0];
+      if (failed) {
+        const guard = items[failed.index]?.onConditionFailed;
         throw guard ? guard() : new ConflictError("The change conflicts with the stored state", { cause: error });
       }
       const conflict = reasons.some((r) => r.Code === "TransactionConflict");

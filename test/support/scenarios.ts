@@ -1,0 +1,110 @@
+import type { Role } from "../../shared/domain/schemas/api-key.js";
+import type { ServiceDeps } from "../../shared/services/caller.js";
+import { mintApiKey } from "../../shared/services/api-keys.js";
+import { createPackage } from "../../shared/services/packages.js";
+import { createNas, createSite } from "../../shared/services/sites.js";
+import { createSubscriber } from "../../shared/services/subscribers.js";
+import { nasBody, packageBody, subscriberBody, type TenantWorld } from "./api.js";
+
+export interface Request {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/** Builds a request for one operation against a world, creating fresh resources where it mutates. */
+export type Scenario = (w: TenantWorld, deps: ServiceDeps) => Promise<Request>;
+
+const fresh = {
+  package: async (w: TenantWorld, deps: ServiceDeps) => (await createPackage(deps, w.owner, packageBody())).resource.id,
+  site: async (w: TenantWorld, deps: ServiceDeps) => (await createSite(deps, w.owner, { name: "Fresh site" })).resource.id,
+  nas: async (w: TenantWorld, deps: ServiceDeps) => (await createNas(deps, w.owner, w.siteId, nasBody())).resource.id,
+  subscriber: async (w: TenantWorld, deps: ServiceDeps) =>
+    (await createSubscriber(deps, w.owner, subscriberBody(w.packageId, w.siteId))).resource.id,
+  key: async (w: TenantWorld, deps: ServiceDeps) => {
+    const { stored } = mintApiKey(w.tenantId, "fresh", "readonly", "test", new Date().toISOString());
+    await deps.repos.apiKeys.create(stored);
+    return stored.id;
+  },
+};
+
+/** Keyed by operation id; `updateSubscriber:money` is the money-field variant of the PATCH. */
+export const scenarios: Record<string, Scenario> = {
+  listPackages: async () => ({ method: "GET", path: "/v1/packages" }),
+  createPackage: async () => ({ method: "POST", path: "/v1/packages", body: packageBody() }),
+  getPackage: async (w) => ({ method: "GET", path: `/v1/packages/${w.packageId}` }),
+  updatePackage: async (w, d) => ({ method: "PATCH", path: `/v1/packages/${await fresh.package(w, d)}`, body: { version: 1, name: "Renamed", price: { amount: 60_000, currency: "BDT" }, graceDays: 3 } }),
+  archivePackage: async (w, d) => ({ method: "DELETE", path: `/v1/packages/${await fresh.package(w, d)}` }),
+
+  listSubscribers: async () => ({ method: "GET", path: "/v1/subscribers" }),
+  createSubscriber: async (w) => ({ method: "POST", path: "/v1/subscribers", body: subscriberBody(w.packageId, w.siteId) }),
+  getSubscriber: async (w) => ({ method: "GET", path: `/v1/subscribers/${w.subscriberId}` }),
+  updateSubscriber: async (w, d) => ({
+    method: "PATCH",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}`,
+    body: { version: 1, name: "New Name", phone: "+8801711999999" },
+  }),
+  "updateSubscriber:money": async (w, d) => ({
+    method: "PATCH",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}`,
+    body: { version: 1, expiresAt: "2030-01-01T00:00:00Z" },
+  }),
+  terminateSubscriber: async (w, d) => ({ method: "DELETE", path: `/v1/subscribers/${await fresh.subscriber(w, d)}` }),
+  subscriberTimeline: async (w) => ({ method: "GET", path: `/v1/subscribers/${w.subscriberId}/timeline` }),
+
+  listSites: async () => ({ method: "GET", path: "/v1/sites" }),
+  createSite: async () => ({
+    method: "POST",
+    path: "/v1/sites",
+    body: { name: "New site", location: "Uttara", description: "POP 2", timeZone: "Asia/Dhaka" },
+  }),
+  getSite: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}` }),
+  updateSite: async (w, d) => ({ method: "PATCH", path: `/v1/sites/${await fresh.site(w, d)}`, body: { version: 1, location: "Uttara", timeZone: "Asia/Kolkata" } }),
+  archiveSite: async (w, d) => ({ method: "DELETE", path: `/v1/sites/${await fresh.site(w, d)}` }),
+  listNas: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}/nas` }),
+  createNas: async (w) => ({ method: "POST", path: `/v1/sites/${w.siteId}/nas`, body: nasBody() }),
+  getNas: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}/nas/${w.nasId}` }),
+  updateNas: async (w, d) => ({ method: "PATCH", path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}`, body: { version: 1, name: "ccr2", address: "10.0.0.2", method: "api" } }),
+  deleteNas: async (w, d) => ({ method: "DELETE", path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}` }),
+
+  listApiKeys: async () => ({ method: "GET", path: "/v1/api-keys" }),
+  createApiKey: async () => ({ method: "POST", path: "/v1/api-keys", body: { name: "ci", role: "readonly" } }),
+  revokeApiKey: async (w, d) => ({ method: "DELETE", path: `/v1/api-keys/${await fresh.key(w, d)}` }),
+};
+
+const READ = ["owner", "admin", "billing", "support", "readonly"] as const;
+const MONEY = ["owner", "admin", "billing"] as const;
+const NETWORK = ["owner", "admin"] as const;
+const OWNER = ["owner"] as const;
+
+/**
+ * The role rules, written out by hand from the product rules (not derived from the code under
+ * test): readonly cannot write, support cannot change money or keys, only owner manages keys.
+ */
+export const allowedRoles: Record<string, readonly Role[]> = {
+  listPackages: READ,
+  getPackage: READ,
+  createPackage: MONEY,
+  updatePackage: MONEY,
+  archivePackage: MONEY,
+  listSubscribers: READ,
+  getSubscriber: READ,
+  subscriberTimeline: READ,
+  createSubscriber: MONEY,
+  updateSubscriber: ["owner", "admin", "billing", "support"],
+  "updateSubscriber:money": MONEY,
+  terminateSubscriber: MONEY,
+  listSites: READ,
+  getSite: READ,
+  listNas: READ,
+  getNas: READ,
+  createSite: NETWORK,
+  updateSite: NETWORK,
+  archiveSite: NETWORK,
+  createNas: NETWORK,
+  updateNas: NETWORK,
+  deleteNas: NETWORK,
+  listApiKeys: OWNER,
+  createApiKey: OWNER,
+  revokeApiKey: OWNER,
+};
