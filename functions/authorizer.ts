@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from "aws-lambda";
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from "aws-lambda";
 import type { AuthorizerContext } from "../shared/http/api-handler.js";
 import { createLogger } from "../shared/logger.js";
 import { authenticate } from "../shared/services/api-keys.js";
@@ -20,5 +23,8 @@ export async function handler(
     return denied;
   }
   const { caller } = result;
-  return { isAuthorized: true, context: { tenantId: caller.tenantId, role: caller.role, keyId: caller.actor.id } };
+  return {
+    isAuthorized: true,
+    context: { tenantId: caller.tenantId, role: caller.role, keyId: caller.actor.id },
+  };
 }

@@ -24,11 +24,19 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(
+  base: Record<string, unknown> = {},
+  level = process.env.LOG_LEVEL ?? "info",
+): Logger {
   const threshold = ORDER[(level in ORDER ? level : "info") as Level];
   const write = (lvl: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < threshold) return;
-    const line = JSON.stringify({ level: lvl, time: new Date().toISOString(), message, ...redact({ ...base, ...fields }) });
+    const line = JSON.stringify({
+      level: lvl,
+      time: new Date().toISOString(),
+      message,
+      ...redact({ ...base, ...fields }),
+    });
     (lvl === "error" || lvl === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
   };
   return {

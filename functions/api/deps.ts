@@ -15,7 +15,10 @@ export function apiDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
   const doc = createDocumentClient({
     region: config.AWS_REGION,
     ...(config.DYNAMODB_ENDPOINT
-      ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      ? {
+          endpoint: config.DYNAMODB_ENDPOINT,
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        }
       : {}),
   });
   cached = { repos: createDynamoRepositories(doc, config.TABLE_NAME), clock: systemClock };

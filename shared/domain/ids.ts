@@ -32,6 +32,8 @@ export function idPattern(kind: IdKind): RegExp {
 export function idSchema(kind: IdKind) {
   return z
     .string()
-    .regex(idPattern(kind), { message: `must be a ${kind} id (${ID_PREFIXES[kind]}_ followed by 26 characters)` })
+    .regex(idPattern(kind), {
+      message: `must be a ${kind} id (${ID_PREFIXES[kind]}_ followed by 26 characters)`,
+    })
     .meta({ example: `${ID_PREFIXES[kind]}_01JD3Q7Z8K5V6W9XR2T4N0PB1C` });
 }

@@ -26,7 +26,11 @@ export interface AuthorizerContext {
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-const AuthorizerContextSchema = z.object({ tenantId: z.string().min(1), role: RoleSchema, keyId: z.string().min(1) });
+const AuthorizerContextSchema = z.object({
+  tenantId: z.string().min(1),
+  role: RoleSchema,
+  keyId: z.string().min(1),
+});
 
 export interface ApiHandlerOptions {
   /** Built lazily on the first request, then reused for the life of the execution environment. */
@@ -49,7 +53,11 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
     if (!op) throw new NotFoundError(`No route ${event.routeKey}`);
     const caller = op.permission === "public" ? anonymous() : callerFrom(event);
     if (op.permission !== "public") requirePermission(caller.role, op.permission);
-    const logger = baseLogger.child({ requestId: context.awsRequestId, route: event.routeKey, tenantId: caller.tenantId || undefined });
+    const logger = baseLogger.child({
+      requestId: context.awsRequestId,
+      route: event.routeKey,
+      tenantId: caller.tenantId || undefined,
+    });
 
     const params = op.params ? parseWith(op.params, event.pathParameters ?? {}, "path") : {};
     const querySchema = op.query ?? z.object({});
@@ -58,14 +66,29 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
       event.queryStringParameters ?? {},
       "query",
     ) as Record<string, unknown>;
-    const page = { limit: typeof limit === "number" ? limit : 25, cursor: typeof cursor === "string" ? cursor : undefined };
+    const page = {
+      limit: typeof limit === "number" ? limit : 25,
+      cursor: typeof cursor === "string" ? cursor : undefined,
+    };
     const body = op.body ? parseWith(op.body, readJsonBody(event), "body") : undefined;
     const key = op.idempotent ? readIdempotencyKey(event) : undefined;
     const idempotency = key
-      ? { keyHash: hashIdempotencyKey(caller.tenantId, key), fingerprint: requestFingerprint(event.routeKey, event.rawPath, body) }
+      ? {
+          keyHash: hashIdempotencyKey(caller.tenantId, key),
+          fingerprint: requestFingerprint(event.routeKey, event.rawPath, body),
+        }
       : undefined;
 
-    const result = await op.handle({ deps: options.deps(), caller, params, query, body, page, idempotency, logger });
+    const result = await op.handle({
+      deps: options.deps(),
+      caller,
+      params,
+      query,
+      body,
+      page,
+      idempotency,
+      logger,
+    });
     logger.info("request", { status: result.status });
     return {
       statusCode: result.status,

@@ -12,7 +12,12 @@ export const CORS_EXPOSED_HEADERS = ["idempotent-replayed", "location"];
 
 export function corsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CorsConfig {
   const raw = env.CORS_ALLOWED_ORIGINS ?? "";
-  return { allowedOrigins: raw.split(",").map((o) => o.trim()).filter(Boolean) };
+  return {
+    allowedOrigins: raw
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  };
 }
 
 export function corsHeaders(config: CorsConfig, origin: string | undefined): Record<string, string> {

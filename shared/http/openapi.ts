@@ -10,7 +10,10 @@ type JsonSchema = Record<string, unknown>;
  * published contract cannot drift from the behaviour. Schemas with a `meta({ id })` become
  * reusable components.
  */
-export function buildOpenApi(operations: readonly Operation[], info: { title: string; version: string; description?: string }) {
+export function buildOpenApi(
+  operations: readonly Operation[],
+  info: { title: string; version: string; description?: string },
+) {
   const components: Record<string, JsonSchema> = {};
   const componentName = (id: string, io: "input" | "output") =>
     io === "input" && !/^(Create|Update)/.test(id) ? `${id}Input` : id;
@@ -20,7 +23,11 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
     const text = JSON.stringify(generated).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) =>
       JSON.stringify(`#/components/schemas/${componentName(id, io)}`),
     );
-    const { $defs, $schema: _s, ...rest } = JSON.parse(text) as JsonSchema & { $defs?: Record<string, JsonSchema>; $schema?: string };
+    const {
+      $defs,
+      $schema: _s,
+      ...rest
+    } = JSON.parse(text) as JsonSchema & { $defs?: Record<string, JsonSchema>; $schema?: string };
     for (const [id, def] of Object.entries($defs ?? {})) components[componentName(id, io)] ??= def;
     return rest;
   };
@@ -34,14 +41,20 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
     const queryShape = { ...(op.query?.shape ?? {}), ...(op.response.list ? PageQueryShape : {}) };
     for (const [name, schema] of Object.entries(queryShape)) {
       const s = schema as z.ZodType;
-      parameters.push({ name, in: "query", required: !s.safeParse(undefined).success, schema: convert(s, "input") });
+      parameters.push({
+        name,
+        in: "query",
+        required: !s.safeParse(undefined).success,
+        schema: convert(s, "input"),
+      });
     }
     if (op.idempotent) {
       parameters.push({
         name: "Idempotency-Key",
         in: "header",
         required: false,
-        description: "Retrying with the same key returns the first result (header Idempotent-Replayed: true) for 24 h",
+        description:
+          "Retrying with the same key returns the first result (header Idempotent-Replayed: true) for 24 h",
         schema: { type: "string", maxLength: 255 },
       });
     }
@@ -55,7 +68,10 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
         description: op.response.description ?? "Success",
         ...(success ? { content: { "application/json": { schema: convert(success, "output") } } } : {}),
       },
-      default: { description: "An error", content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } } },
+      default: {
+        description: "An error",
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
+      },
     };
     paths[op.path] ??= {};
     (paths[op.path] as Record<string, unknown>)[op.method.toLowerCase()] = {
@@ -64,7 +80,14 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
       tags: [op.tag],
       ...(op.permission === "public" ? { security: [] } : { "x-required-permission": op.permission }),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: convert(op.body, "input") } } } } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: convert(op.body, "input") } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -83,7 +106,11 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
         type: "array",
         items: {
           type: "object",
-          properties: { in: { enum: ["body", "query", "path", "header"] }, path: { type: "string" }, message: { type: "string" } },
+          properties: {
+            in: { enum: ["body", "query", "path", "header"] },
+            path: { type: "string" },
+            message: { type: "string" },
+          },
           required: ["path", "message"],
         },
       },
@@ -97,7 +124,9 @@ export function buildOpenApi(operations: readonly Operation[], info: { title: st
     servers: [{ url: "/" }],
     security: [{ apiKey: [] }],
     components: {
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "isp.<tenantId>.<keyId>.<secret>" } },
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "isp.<tenantId>.<keyId>.<secret>" },
+      },
       schemas: components,
     },
     paths,

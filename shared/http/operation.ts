@@ -30,7 +30,11 @@ export interface OperationResult {
  * One API operation: route, permission, schemas (used for both validation and the OpenAPI
  * document) and the call into the domain. Handlers are built from lists of these.
  */
-export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
+export interface Operation<
+  P extends AnyObject = AnyObject,
+  Q extends AnyObject = AnyObject,
+  B extends z.ZodType = z.ZodType,
+> {
   readonly id: string;
   readonly method: HttpMethod;
   /** API Gateway route path, e.g. `/v1/subscribers/{subscriberId}`. */
@@ -42,13 +46,20 @@ export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject 
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
-  readonly response: { readonly status: number; readonly schema?: z.ZodType; readonly list?: boolean; readonly description?: string };
+  readonly response: {
+    readonly status: number;
+    readonly schema?: z.ZodType;
+    readonly list?: boolean;
+    readonly description?: string;
+  };
   /** POST creates accept an Idempotency-Key. */
   readonly idempotent?: boolean;
   handle(input: OperationInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<OperationResult>;
 }
 
-export function defineOperation<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(op: Operation<P, Q, B>): Operation {
+export function defineOperation<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(
+  op: Operation<P, Q, B>,
+): Operation {
   return op as unknown as Operation;
 }
 

@@ -17,10 +17,16 @@ export interface Problem {
 
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof AppError && error.status < 500) {
-    const problem: Problem = { type: `${TYPE_BASE}${error.code}`, title: error.title, status: error.status, detail: error.message };
+    const problem: Problem = {
+      type: `${TYPE_BASE}${error.code}`,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+    };
     if (instance) problem.instance = instance;
     if (error instanceof ValidationError && error.issues.length > 0) problem.errors = [...error.issues];
-    if (error instanceof VersionConflictError && error.currentVersion !== undefined) problem.currentVersion = error.currentVersion;
+    if (error instanceof VersionConflictError && error.currentVersion !== undefined)
+      problem.currentVersion = error.currentVersion;
     return problem;
   }
   return {
@@ -32,7 +38,10 @@ export function toProblem(error: unknown, instance?: string): Problem {
   };
 }
 
-export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function problemResponse(
+  problem: Problem,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
     headers: { "content-type": PROBLEM_CONTENT_TYPE, ...headers },

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { z } from "zod";
 import {
-  PayloadTooLargeError,
   type FieldIssue,
+  PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../domain/errors.js";
@@ -18,16 +18,25 @@ export function issuesFrom(error: z.ZodError, location: "body" | "query" | "path
   return error.issues.flatMap((issue) => {
     const base = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((k) => ({ in: location, path: base ? `${base}.${k}` : k, message: "is not a known field" }));
+      return issue.keys.map((k) => ({
+        in: location,
+        path: base ? `${base}.${k}` : k,
+        message: "is not a known field",
+      }));
     }
     return [{ in: location, path: base, message: issue.message }];
   });
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, location: "body" | "query" | "path"): z.infer<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  location: "body" | "query" | "path",
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const what = location === "path" ? "path parameters" : location === "query" ? "query parameters" : "request body";
+  const what =
+    location === "path" ? "path parameters" : location === "query" ? "query parameters" : "request body";
   throw new ValidationError(`Invalid ${what}`, issuesFrom(result.error, location));
 }
 
@@ -35,17 +44,22 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, locati
 export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
   const contentType = (event.headers?.["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (event.body === undefined || event.body === null || event.body === "") {
-    throw new ValidationError("A JSON request body is required", [{ in: "body", path: "", message: "is required" }]);
+    throw new ValidationError("A JSON request body is required", [
+      { in: "body", path: "", message: "is required" },
+    ]);
   }
   if (contentType !== "application/json" && !contentType.endsWith("+json")) {
     throw new UnsupportedMediaTypeError("Send the body as application/json");
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-  if (raw.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The body may be at most ${MAX_BODY_BYTES} bytes`);
+  if (raw.byteLength > MAX_BODY_BYTES)
+    throw new PayloadTooLargeError(`The body may be at most ${MAX_BODY_BYTES} bytes`);
   try {
     return JSON.parse(raw.toString("utf8"));
   } catch {
-    throw new ValidationError("The body is not valid JSON", [{ in: "body", path: "", message: "is not valid JSON" }]);
+    throw new ValidationError("The body is not valid JSON", [
+      { in: "body", path: "", message: "is not valid JSON" },
+    ]);
   }
 }
 

@@ -16,7 +16,9 @@ export interface LocalRoute {
   readonly handler: (event: ApiEvent, context: Context) => Promise<ApiResult>;
 }
 
-export type LocalAuthorizer = (event: APIGatewayRequestAuthorizerEventV2) => Promise<{ isAuthorized: boolean; context?: AuthorizerContext }>;
+export type LocalAuthorizer = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<{ isAuthorized: boolean; context?: AuthorizerContext }>;
 
 export interface LocalApiGatewayOptions {
   readonly routes: readonly LocalRoute[];
@@ -51,12 +53,23 @@ export function createLocalApiGateway(options: LocalApiGatewayOptions): Server {
   return createServer((req, res) => {
     handle(req, res, routes, options).catch((error: unknown) => {
       process.stderr.write(`local api gateway: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (!res.headersSent) send(res, 500, { "content-type": "application/json" }, JSON.stringify({ message: "Internal Server Error" }));
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          { "content-type": "application/json" },
+          JSON.stringify({ message: "Internal Server Error" }),
+        );
     });
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: CompiledRoute[], options: LocalApiGatewayOptions) {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: CompiledRoute[],
+  options: LocalApiGatewayOptions,
+) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
   const headers = flattenHeaders(req);
@@ -69,7 +82,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   for (const route of routes) {
     const m = route.pattern.exec(url.pathname);
     if (m && route.method === method) {
-      match = { route, params: Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")])) };
+      match = {
+        route,
+        params: Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")])),
+      };
       break;
     }
   }
@@ -93,7 +109,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
       apiId: "local",
       domainName: headers.host ?? "localhost",
       domainPrefix: "local",
-      http: { method, path: url.pathname, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: "HTTP/1.1",
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
       requestId,
       routeKey,
       stage: "$default",
@@ -124,8 +146,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
     isBase64Encoded: !isText,
   } as unknown as ApiEvent;
   const result = await route.handler(event, lambdaContext(requestId));
-  const out = result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? "");
-  const responseHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const out =
+    result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? "");
+  const responseHeaders = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]),
+  );
   send(res, result.statusCode ?? 200, { "apigw-requestid": requestId, ...responseHeaders }, out);
 }
 

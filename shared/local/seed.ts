@@ -17,9 +17,16 @@ const DAY = 86_400_000;
 
 /** A small Dhaka ISP: three packages, one site with one MikroTik, a handful of subscribers. */
 export async function seedDemoTenant(deps: ServiceDeps): Promise<DemoTenant> {
-  const { tenant, ownerToken } = await createTenant(deps, { name: "Demo Net Dhaka", timeZone: "Asia/Dhaka", currency: "BDT" });
+  const { tenant, ownerToken } = await createTenant(deps, {
+    name: "Demo Net Dhaka",
+    timeZone: "Asia/Dhaka",
+    currency: "BDT",
+  });
   const caller: Caller = { tenantId: tenant.id, role: "owner", actor: { kind: "system", id: "seed" } };
-  const prepaid = (days: number) => ({ type: "prepaid" as const, validity: { unit: "days" as const, count: days } });
+  const prepaid = (days: number) => ({
+    type: "prepaid" as const,
+    validity: { unit: "days" as const, count: days },
+  });
   const packages = await Promise.all([
     createPackage(deps, caller, {
       name: "Home 10 Mbps",

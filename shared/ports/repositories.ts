@@ -48,19 +48,38 @@ export interface CrudRepository<T, Create = T> {
 
 export interface PackageRepository extends CrudRepository<Package> {
   get(tenantId: string, packageId: string): Promise<Package | undefined>;
-  update(tenantId: string, packageId: string, patch: Patch<Package>, expectedVersion: number, now: string): Promise<Package>;
+  update(
+    tenantId: string,
+    packageId: string,
+    patch: Patch<Package>,
+    expectedVersion: number,
+    now: string,
+  ): Promise<Package>;
 }
 
 export interface SiteRepository extends CrudRepository<Site> {
   get(tenantId: string, siteId: string): Promise<Site | undefined>;
-  update(tenantId: string, siteId: string, patch: Patch<Site>, expectedVersion: number, now: string): Promise<Site>;
+  update(
+    tenantId: string,
+    siteId: string,
+    patch: Patch<Site>,
+    expectedVersion: number,
+    now: string,
+  ): Promise<Site>;
 }
 
 export interface NasRepository {
   create(nas: Nas, options?: WriteOptions): Promise<void>;
   get(tenantId: string, siteId: string, nasId: string): Promise<Nas | undefined>;
   listBySite(tenantId: string, siteId: string, page: PageRequest): Promise<Page<Nas>>;
-  update(tenantId: string, siteId: string, nasId: string, patch: Patch<Nas>, expectedVersion: number, now: string): Promise<Nas>;
+  update(
+    tenantId: string,
+    siteId: string,
+    nasId: string,
+    patch: Patch<Nas>,
+    expectedVersion: number,
+    now: string,
+  ): Promise<Nas>;
   delete(tenantId: string, siteId: string, nasId: string): Promise<void>;
 }
 

@@ -27,7 +27,13 @@ export async function createApiKey(
   input: CreateApiKeyInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<CreatedApiKey>> {
-  const { stored, token } = mintApiKey(caller.tenantId, input.name, input.role, caller.actor.id, deps.clock.now().toISOString());
+  const { stored, token } = mintApiKey(
+    caller.tenantId,
+    input.name,
+    input.role,
+    caller.actor.id,
+    deps.clock.now().toISOString(),
+  );
   return idempotentCreate<CreatedApiKey>(
     deps,
     caller,
@@ -48,7 +54,16 @@ export async function createApiKey(
 export function mintApiKey(tenantId: string, name: string, role: Role, createdBy: string, now: string) {
   const id = newId("apiKey");
   const secret = randomBytes(32).toString("base64url");
-  const stored: StoredApiKey = { id, tenantId, name, role, createdAt: now, createdBy, secretHash: hashSecret(secret), version: 1 };
+  const stored: StoredApiKey = {
+    id,
+    tenantId,
+    name,
+    role,
+    createdAt: now,
+    createdBy,
+    secretHash: hashSecret(secret),
+    version: 1,
+  };
   return { stored, token: `isp.${tenantId}.${id}.${secret}` };
 }
 
@@ -65,13 +80,24 @@ export async function revokeApiKey(deps: ServiceDeps, caller: Caller, keyId: str
   return deps.repos.apiKeys.revoke(caller.tenantId, keyId, deps.clock.now().toISOString());
 }
 
-export type Authentication = { ok: true; caller: Caller } | { ok: false; reason: "malformed" | "unknown" | "revoked" | "tenant-disabled" };
+export type Authentication =
+  | { ok: true; caller: Caller }
+  | { ok: false; reason: "malformed" | "unknown" | "revoked" | "tenant-disabled" };
 
 /** Resolves a bearer token to its caller; every failure looks the same from outside. */
-export async function authenticate(repos: Pick<Repositories, "apiKeys" | "tenants">, token: string): Promise<Authentication> {
+export async function authenticate(
+  repos: Pick<Repositories, "apiKeys" | "tenants">,
+  token: string,
+): Promise<Authentication> {
   const match = TOKEN_RE.exec(token);
   const [, tenantId, keyId, secret] = match ?? [];
-  if (!tenantId || !keyId || !secret || !idPattern("tenant").test(tenantId) || !idPattern("apiKey").test(keyId)) {
+  if (
+    !tenantId ||
+    !keyId ||
+    !secret ||
+    !idPattern("tenant").test(tenantId) ||
+    !idPattern("apiKey").test(keyId)
+  ) {
     return { ok: false, reason: "malformed" };
   }
   const [key, tenant] = await Promise.all([repos.apiKeys.get(tenantId, keyId), repos.tenants.get(tenantId)]);
@@ -80,7 +106,7 @@ export async function authenticate(repos: Pick<Repositories, "apiKeys" | "tenant
   const matches = expected.length === presented.length && timingSafeEqual(expected, presented);
   if (!key || !matches) return { ok: false, reason: "unknown" };
   if (key.revokedAt) return { ok: false, reason: "revoked" };
-  if (!tenant || tenant.status !== "active") return { ok: false, reason: "tenant-disabled" };
+  if (tenant?.status !== "active") return { ok: false, reason: "tenant-disabled" };
   return { ok: true, caller: { tenantId, role: key.role, actor: { kind: "api-key", id: keyId } } };
 }
 

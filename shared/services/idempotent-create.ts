@@ -41,7 +41,8 @@ export async function idempotentCreate<T>(
       throw new IdempotencyMismatchError("This Idempotency-Key was already used for a different request");
     }
     const original = await load(earlier.resourceId);
-    if (!original) throw new NotFoundError(`The ${resource.type} created with this Idempotency-Key no longer exists`);
+    if (!original)
+      throw new NotFoundError(`The ${resource.type} created with this Idempotency-Key no longer exists`);
     return { resource: original, replayed: true };
   }
 }

@@ -44,7 +44,12 @@ export function listPackages(deps: ServiceDeps, caller: Caller, page: PageReques
   return deps.repos.packages.list(caller.tenantId, page);
 }
 
-export function updatePackage(deps: ServiceDeps, caller: Caller, id: string, input: UpdatePackageInput): Promise<Package> {
+export function updatePackage(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+  input: UpdatePackageInput,
+): Promise<Package> {
   const { version, ...patch } = input;
   return deps.repos.packages.update(caller.tenantId, id, patch, version, deps.clock.now().toISOString());
 }
@@ -56,5 +61,11 @@ export function updatePackage(deps: ServiceDeps, caller: Caller, id: string, inp
 export async function archivePackage(deps: ServiceDeps, caller: Caller, id: string): Promise<Package> {
   const pkg = await getPackage(deps, caller, id);
   if (pkg.archived) return pkg;
-  return deps.repos.packages.update(caller.tenantId, id, { archived: true }, pkg.version, deps.clock.now().toISOString());
+  return deps.repos.packages.update(
+    caller.tenantId,
+    id,
+    { archived: true },
+    pkg.version,
+    deps.clock.now().toISOString(),
+  );
 }

@@ -13,7 +13,15 @@ export async function createSite(
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Site>> {
   const now = deps.clock.now().toISOString();
-  const site: Site = { ...input, id: newId("site"), tenantId: caller.tenantId, archived: false, createdAt: now, updatedAt: now, version: 1 };
+  const site: Site = {
+    ...input,
+    id: newId("site"),
+    tenantId: caller.tenantId,
+    archived: false,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
   return idempotentCreate(
     deps,
     caller,
@@ -37,7 +45,12 @@ export function listSites(deps: ServiceDeps, caller: Caller, page: PageRequest):
   return deps.repos.sites.list(caller.tenantId, page);
 }
 
-export function updateSite(deps: ServiceDeps, caller: Caller, id: string, input: UpdateSiteInput): Promise<Site> {
+export function updateSite(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+  input: UpdateSiteInput,
+): Promise<Site> {
   const { version, ...patch } = input;
   return deps.repos.sites.update(caller.tenantId, id, patch, version, deps.clock.now().toISOString());
 }
@@ -51,7 +64,13 @@ export async function archiveSite(deps: ServiceDeps, caller: Caller, id: string)
   if (await deps.repos.subscribers.anyAtSite(caller.tenantId, id)) {
     throw new ConflictError(`Site ${id} still has subscribers; move or terminate them first`);
   }
-  return deps.repos.sites.update(caller.tenantId, id, { archived: true }, site.version, deps.clock.now().toISOString());
+  return deps.repos.sites.update(
+    caller.tenantId,
+    id,
+    { archived: true },
+    site.version,
+    deps.clock.now().toISOString(),
+  );
 }
 
 export async function createNas(
@@ -62,7 +81,15 @@ export async function createNas(
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Nas>> {
   const now = deps.clock.now().toISOString();
-  const nas: Nas = { ...input, id: newId("nas"), tenantId: caller.tenantId, siteId, createdAt: now, updatedAt: now, version: 1 };
+  const nas: Nas = {
+    ...input,
+    id: newId("nas"),
+    tenantId: caller.tenantId,
+    siteId,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
   return idempotentCreate(
     deps,
     caller,
@@ -82,17 +109,40 @@ export async function getNas(deps: ServiceDeps, caller: Caller, siteId: string, 
   return nas;
 }
 
-export async function listNas(deps: ServiceDeps, caller: Caller, siteId: string, page: PageRequest): Promise<Page<Nas>> {
+export async function listNas(
+  deps: ServiceDeps,
+  caller: Caller,
+  siteId: string,
+  page: PageRequest,
+): Promise<Page<Nas>> {
   await getSite(deps, caller, siteId);
   return deps.repos.nas.listBySite(caller.tenantId, siteId, page);
 }
 
-export function updateNas(deps: ServiceDeps, caller: Caller, siteId: string, nasId: string, input: UpdateNasInput): Promise<Nas> {
+export function updateNas(
+  deps: ServiceDeps,
+  caller: Caller,
+  siteId: string,
+  nasId: string,
+  input: UpdateNasInput,
+): Promise<Nas> {
   const { version, ...patch } = input;
-  return deps.repos.nas.update(caller.tenantId, siteId, nasId, patch, version, deps.clock.now().toISOString());
+  return deps.repos.nas.update(
+    caller.tenantId,
+    siteId,
+    nasId,
+    patch,
+    version,
+    deps.clock.now().toISOString(),
+  );
 }
 
-export async function deleteNas(deps: ServiceDeps, caller: Caller, siteId: string, nasId: string): Promise<void> {
+export async function deleteNas(
+  deps: ServiceDeps,
+  caller: Caller,
+  siteId: string,
+  nasId: string,
+): Promise<void> {
   await getNas(deps, caller, siteId, nasId);
   if (await deps.repos.subscribers.anyAtSite(caller.tenantId, siteId, nasId)) {
     throw new ConflictError(`NAS ${nasId} still serves subscribers; move them to another NAS first`);

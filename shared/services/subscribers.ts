@@ -24,7 +24,9 @@ export async function createSubscriber(
   const now = deps.clock.now();
   const pkg = await deps.repos.packages.get(caller.tenantId, input.packageId);
   if (!pkg || pkg.archived) {
-    throw new ValidationError("Unknown package", [{ path: "packageId", message: "no such package, or it is archived" }]);
+    throw new ValidationError("Unknown package", [
+      { path: "packageId", message: "no such package, or it is archived" },
+    ]);
   }
   let expiresAt = input.expiresAt;
   if (!expiresAt && pkg.billing.type === "prepaid") {
@@ -42,10 +44,17 @@ export async function createSubscriber(
     updatedAt: at,
     version: 1,
   };
-  const event = timelineEvent(caller, subscriber.id, at, "subscriber.created", `Created on package ${pkg.name}`, {
-    packageId: pkg.id,
-    expiresAt,
-  });
+  const event = timelineEvent(
+    caller,
+    subscriber.id,
+    at,
+    "subscriber.created",
+    `Created on package ${pkg.name}`,
+    {
+      packageId: pkg.id,
+      expiresAt,
+    },
+  );
   return idempotentCreate(
     deps,
     caller,
@@ -65,20 +74,39 @@ export async function getSubscriber(deps: ServiceDeps, caller: Caller, id: strin
   return sub;
 }
 
-export function listSubscribers(deps: ServiceDeps, caller: Caller, query: SubscriberListQuery, page: PageRequest) {
+export function listSubscribers(
+  deps: ServiceDeps,
+  caller: Caller,
+  query: SubscriberListQuery,
+  page: PageRequest,
+) {
   if (query.expiresAfter && query.expiresBefore && query.expiresAfter > query.expiresBefore) {
-    throw new ValidationError("Empty expiry range", [{ path: "expiresAfter", message: "must not be after expiresBefore" }]);
+    throw new ValidationError("Empty expiry range", [
+      { path: "expiresAfter", message: "must not be after expiresBefore" },
+    ]);
   }
   return deps.repos.subscribers.list(caller.tenantId, query, page);
 }
 
-export async function updateSubscriber(deps: ServiceDeps, caller: Caller, id: string, input: UpdateSubscriberInput): Promise<Subscriber> {
+export async function updateSubscriber(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+  input: UpdateSubscriberInput,
+): Promise<Subscriber> {
   const { version, ...patch } = input;
   const changed = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined);
-  if (changed.some((f) => (MONEY_FIELDS as readonly string[]).includes(f))) requirePermission(caller.role, "money:write");
-  if (changed.length === 0) throw new ValidationError("Nothing to change", [{ path: "", message: "send at least one field besides version" }]);
+  if (changed.some((f) => (MONEY_FIELDS as readonly string[]).includes(f)))
+    requirePermission(caller.role, "money:write");
+  if (changed.length === 0)
+    throw new ValidationError("Nothing to change", [
+      { path: "", message: "send at least one field besides version" },
+    ]);
   const current = await getSubscriber(deps, caller, id);
-  if (current.status === "terminated") throw new ValidationError("Subscriber is terminated", [{ path: "", message: "a terminated subscriber cannot be changed" }]);
+  if (current.status === "terminated")
+    throw new ValidationError("Subscriber is terminated", [
+      { path: "", message: "a terminated subscriber cannot be changed" },
+    ]);
   const at = deps.clock.now().toISOString();
   const event = timelineEvent(caller, id, at, "subscriber.updated", `Changed ${changed.join(", ")}`, {
     fields: changed,
@@ -88,15 +116,26 @@ export async function updateSubscriber(deps: ServiceDeps, caller: Caller, id: st
 }
 
 /** DELETE terminates: the record and its timeline stay for audit; the router side follows. */
-export async function terminateSubscriber(deps: ServiceDeps, caller: Caller, id: string): Promise<Subscriber> {
+export async function terminateSubscriber(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+): Promise<Subscriber> {
   const current = await getSubscriber(deps, caller, id);
   if (current.status === "terminated") return current;
   const at = deps.clock.now().toISOString();
-  const event = timelineEvent(caller, id, at, "subscriber.terminated", "Terminated", { previousStatus: current.status });
+  const event = timelineEvent(caller, id, at, "subscriber.terminated", "Terminated", {
+    previousStatus: current.status,
+  });
   return deps.repos.subscribers.update(caller.tenantId, id, { status: "terminated" }, current.version, event);
 }
 
-export async function subscriberTimeline(deps: ServiceDeps, caller: Caller, id: string, page: PageRequest): Promise<Page<TimelineEvent>> {
+export async function subscriberTimeline(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+  page: PageRequest,
+): Promise<Page<TimelineEvent>> {
   await getSubscriber(deps, caller, id);
   return deps.repos.subscribers.timeline(caller.tenantId, id, page);
 }

@@ -50,7 +50,11 @@ function mutations(schema: z.ZodObject, valid: Json): Mutation[] {
     if (typeof value === "string") {
       out.push({ label: `oversized ${field}`, body: { ...valid, [field]: "x".repeat(5000) }, path: field });
       if (/^(pkg|site|nas|sub|key|ten)_/.test(value)) {
-        out.push({ label: `bad id ${field}`, body: { ...valid, [field]: `${value.split("_")[0]}_nope` }, path: field });
+        out.push({
+          label: `bad id ${field}`,
+          body: { ...valid, [field]: `${value.split("_")[0]}_nope` },
+          path: field,
+        });
       }
     }
     if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -61,13 +65,19 @@ function mutations(schema: z.ZodObject, valid: Json): Mutation[] {
           path: `${field}.${inner}`,
         });
       }
-      out.push({ label: `unknown ${field}.zz`, body: { ...valid, [field]: { ...(value as Json), zz: 1 } }, path: `${field}.zz` });
+      out.push({
+        label: `unknown ${field}.zz`,
+        body: { ...valid, [field]: { ...(value as Json), zz: 1 } },
+        path: `${field}.zz`,
+      });
     }
   }
   return out;
 }
 
-const writeOps = allOperations().filter((op): op is Operation & { body: z.ZodObject } => op.body !== undefined);
+const writeOps = allOperations().filter(
+  (op): op is Operation & { body: z.ZodObject } => op.body !== undefined,
+);
 
 describe("bad input on every write route", () => {
   it("has a scenario for every write route", () => {
@@ -75,24 +85,33 @@ describe("bad input on every write route", () => {
     expect(writeOps.length).toBeGreaterThanOrEqual(9);
   });
 
-  it.each(writeOps.map((op) => [op.id, op] as const))("%s: every mutation is a 400 naming the field, and nothing is written", async (opId, op) => {
-    const scenario = scenarios[opId];
-    if (!scenario) throw new Error(opId);
-    const request = await scenario(world, cloud.deps);
-    const valid = request.body as Json;
-    expect(op.body.safeParse(valid).success).toBe(true);
-    const before = await tenantItems(cloud, world.tenantId);
-    const list = mutations(op.body, valid);
-    expect(list.length).toBeGreaterThan(5);
-    for (const m of list) {
-      const res = await call(cloud, request.method, request.path, { token: world.keys.owner, body: m.body });
-      expect(res.status, `${opId} ${m.label}: ${JSON.stringify(res.json)}`).toBe(400);
-      expect(res.headers.get("content-type")).toBe("application/problem+json");
-      const paths: string[] = res.json.errors.map((e: { path: string }) => e.path);
-      expect(paths.some((p) => p === m.path || p.startsWith(`${m.path}.`)), `${opId} ${m.label}: got ${paths.join(", ")}`).toBe(true);
-    }
-    expect(await tenantItems(cloud, world.tenantId)).toEqual(before);
-  });
+  it.each(writeOps.map((op) => [op.id, op] as const))(
+    "%s: every mutation is a 400 naming the field, and nothing is written",
+    async (opId, op) => {
+      const scenario = scenarios[opId];
+      if (!scenario) throw new Error(opId);
+      const request = await scenario(world, cloud.deps);
+      const valid = request.body as Json;
+      expect(op.body.safeParse(valid).success).toBe(true);
+      const before = await tenantItems(cloud, world.tenantId);
+      const list = mutations(op.body, valid);
+      expect(list.length).toBeGreaterThan(5);
+      for (const m of list) {
+        const res = await call(cloud, request.method, request.path, {
+          token: world.keys.owner,
+          body: m.body,
+        });
+        expect(res.status, `${opId} ${m.label}: ${JSON.stringify(res.json)}`).toBe(400);
+        expect(res.headers.get("content-type")).toBe("application/problem+json");
+        const paths: string[] = res.json.errors.map((e: { path: string }) => e.path);
+        expect(
+          paths.some((p) => p === m.path || p.startsWith(`${m.path}.`)),
+          `${opId} ${m.label}: got ${paths.join(", ")}`,
+        ).toBe(true);
+      }
+      expect(await tenantItems(cloud, world.tenantId)).toEqual(before);
+    },
+  );
 
   it("answers malformed JSON, a wrong content type, an oversized body and an empty body with clear errors", async () => {
     const before = await tenantItems(cloud, world.tenantId);
@@ -101,9 +120,16 @@ describe("bad input on every write route", () => {
     const broken = await call(cloud, "POST", "/v1/sites", { token, rawBody: '{"name": ', headers: json });
     expect(broken.status).toBe(400);
     expect(broken.json.errors[0]).toMatchObject({ in: "body", message: "is not valid JSON" });
-    const form = await call(cloud, "POST", "/v1/sites", { token, rawBody: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call(cloud, "POST", "/v1/sites", {
+      token,
+      rawBody: "name=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
-    const huge = await call(cloud, "POST", "/v1/sites", { token, body: { name: "x", description: "y".repeat(70_000) } });
+    const huge = await call(cloud, "POST", "/v1/sites", {
+      token,
+      body: { name: "x", description: "y".repeat(70_000) },
+    });
     expect(huge.status).toBe(413);
     const empty = await call(cloud, "POST", "/v1/sites", { token, headers: json });
     expect(empty.status).toBe(400);
@@ -114,10 +140,15 @@ describe("bad input on every write route", () => {
 
   it("names malformed path ids and query parameters", async () => {
     const token = world.keys.owner;
-    const path = await call(cloud, "PATCH", "/v1/subscribers/sub_123", { token, body: { version: 1, name: "x" } });
+    const path = await call(cloud, "PATCH", "/v1/subscribers/sub_123", {
+      token,
+      body: { version: 1, name: "x" },
+    });
     expect(path.status).toBe(400);
     expect(path.json.errors[0]).toMatchObject({ in: "path", path: "subscriberId" });
-    const query = await call(cloud, "GET", "/v1/subscribers?status=sleeping&limit=1000&colour=red", { token });
+    const query = await call(cloud, "GET", "/v1/subscribers?status=sleeping&limit=1000&colour=red", {
+      token,
+    });
     expect(query.status).toBe(400);
     const fields = query.json.errors.map((e: { path: string }) => e.path).sort();
     expect(fields).toEqual(["colour", "limit", "status"]);

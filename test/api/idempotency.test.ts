@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCloud } from "../../shared/local/cloud.js";
-import { call, createWorld, nasBody, packageBody, startTestCloud, subscriberBody, type TenantWorld, tenantItems } from "../support/api.js";
+import {
+  call,
+  createWorld,
+  nasBody,
+  packageBody,
+  startTestCloud,
+  subscriberBody,
+  type TenantWorld,
+  tenantItems,
+} from "../support/api.js";
 
 let cloud: LocalCloud;
 let world: TenantWorld;
@@ -13,7 +22,10 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-const count = async (prefix: string) => (await tenantItems(cloud, world.tenantId)).filter((i) => String(i.SK).startsWith(prefix) || String(i.entity) === prefix).length;
+const count = async (prefix: string) =>
+  (await tenantItems(cloud, world.tenantId)).filter(
+    (i) => String(i.SK).startsWith(prefix) || String(i.entity) === prefix,
+  ).length;
 
 describe("Idempotency-Key on POST", () => {
   const creates = () =>
@@ -45,10 +57,15 @@ describe("Idempotency-Key on POST", () => {
     const body = subscriberBody(world.packageId, world.siteId);
     const headers = { "idempotency-key": "burst-1" };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => call(cloud, "POST", "/v1/subscribers", { token: world.keys.owner, body, headers })),
+      Array.from({ length: 20 }, () =>
+        call(cloud, "POST", "/v1/subscribers", { token: world.keys.owner, body, headers }),
+      ),
     );
     const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.json.id));
-    expect(results.every((r) => r.status === 201), JSON.stringify(results.map((r) => r.status))).toBe(true);
+    expect(
+      results.every((r) => r.status === 201),
+      JSON.stringify(results.map((r) => r.status)),
+    ).toBe(true);
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.headers.get("idempotent-replayed") === null)).toHaveLength(1);
     expect(await count("subscriber")).toBe(before + 1);
@@ -56,10 +73,18 @@ describe("Idempotency-Key on POST", () => {
 
   it("refuses a key reused for a different request and writes nothing", async () => {
     const headers = { "idempotency-key": "reuse-1" };
-    const first = await call(cloud, "POST", "/v1/sites", { token: world.keys.owner, body: { name: "First" }, headers });
+    const first = await call(cloud, "POST", "/v1/sites", {
+      token: world.keys.owner,
+      body: { name: "First" },
+      headers,
+    });
     expect(first.status).toBe(201);
     const before = await tenantItems(cloud, world.tenantId);
-    const other = await call(cloud, "POST", "/v1/sites", { token: world.keys.owner, body: { name: "Second" }, headers });
+    const other = await call(cloud, "POST", "/v1/sites", {
+      token: world.keys.owner,
+      body: { name: "Second" },
+      headers,
+    });
     expect(other.status).toBe(422);
     expect(other.headers.get("content-type")).toBe("application/problem+json");
     expect(await tenantItems(cloud, world.tenantId)).toEqual(before);
@@ -67,8 +92,16 @@ describe("Idempotency-Key on POST", () => {
 
   it("does not show an API key's secret again on replay", async () => {
     const headers = { "idempotency-key": "key-replay" };
-    const first = await call(cloud, "POST", "/v1/api-keys", { token: world.keys.owner, body: { name: "k", role: "readonly" }, headers });
-    const again = await call(cloud, "POST", "/v1/api-keys", { token: world.keys.owner, body: { name: "k", role: "readonly" }, headers });
+    const first = await call(cloud, "POST", "/v1/api-keys", {
+      token: world.keys.owner,
+      body: { name: "k", role: "readonly" },
+      headers,
+    });
+    const again = await call(cloud, "POST", "/v1/api-keys", {
+      token: world.keys.owner,
+      body: { name: "k", role: "readonly" },
+      headers,
+    });
     expect(first.json.secret).toBeTypeOf("string");
     expect(again.json.id).toBe(first.json.id);
     expect(again.json.secret).toBeUndefined();
@@ -77,8 +110,16 @@ describe("Idempotency-Key on POST", () => {
   it("scopes keys per tenant: the same key in two tenants creates two records", async () => {
     const other = await createWorld(cloud.deps, "idempotency-other");
     const headers = { "idempotency-key": "shared-key" };
-    const mine = await call(cloud, "POST", "/v1/sites", { token: world.keys.owner, body: { name: "S" }, headers });
-    const theirs = await call(cloud, "POST", "/v1/sites", { token: other.keys.owner, body: { name: "S" }, headers });
+    const mine = await call(cloud, "POST", "/v1/sites", {
+      token: world.keys.owner,
+      body: { name: "S" },
+      headers,
+    });
+    const theirs = await call(cloud, "POST", "/v1/sites", {
+      token: other.keys.owner,
+      body: { name: "S" },
+      headers,
+    });
     expect(mine.status).toBe(201);
     expect(theirs.status).toBe(201);
     expect(theirs.json.id).not.toBe(mine.json.id);
@@ -118,32 +159,59 @@ describe("optimistic locking", () => {
       expect(stored.json.name).toBe(winner.json.name);
       expect(stored.json.version).toBe(2);
       const timeline = await call(cloud, "GET", `${path}/timeline`, { token: world.keys.owner });
-      expect(timeline.json.items.map((e: { type: string }) => e.type)).toEqual(["subscriber.updated", "subscriber.created"]);
+      expect(timeline.json.items.map((e: { type: string }) => e.type)).toEqual([
+        "subscriber.updated",
+        "subscriber.created",
+      ]);
     }
   });
 
   it("a stale version gets 409 with the current version; the right one succeeds", async () => {
     const path = `/v1/packages/${world.packageId}`;
     const current = await call(cloud, "GET", path, { token: world.keys.owner });
-    const stale = await call(cloud, "PATCH", path, { token: world.keys.owner, body: { version: current.json.version + 5, name: "Nope" } });
+    const stale = await call(cloud, "PATCH", path, {
+      token: world.keys.owner,
+      body: { version: current.json.version + 5, name: "Nope" },
+    });
     expect(stale.status).toBe(409);
     expect(stale.json.currentVersion).toBe(current.json.version);
-    const ok = await call(cloud, "PATCH", path, { token: world.keys.owner, body: { version: current.json.version, name: "Yes" } });
+    const ok = await call(cloud, "PATCH", path, {
+      token: world.keys.owner,
+      body: { version: current.json.version, name: "Yes" },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json.version).toBe(current.json.version + 1);
   });
 
   it("a username change moves the reservation atomically and a taken username is a 409", async () => {
-    const one = await call(cloud, "POST", "/v1/subscribers", { token: world.keys.owner, body: subscriberBody(world.packageId, world.siteId, undefined, "alpha1") });
-    const two = await call(cloud, "POST", "/v1/subscribers", { token: world.keys.owner, body: subscriberBody(world.packageId, world.siteId, undefined, "beta1") });
+    const one = await call(cloud, "POST", "/v1/subscribers", {
+      token: world.keys.owner,
+      body: subscriberBody(world.packageId, world.siteId, undefined, "alpha1"),
+    });
+    const two = await call(cloud, "POST", "/v1/subscribers", {
+      token: world.keys.owner,
+      body: subscriberBody(world.packageId, world.siteId, undefined, "beta1"),
+    });
     expect(two.status).toBe(201);
-    const dup = await call(cloud, "POST", "/v1/subscribers", { token: world.keys.owner, body: subscriberBody(world.packageId, world.siteId, undefined, "ALPHA1") });
+    const dup = await call(cloud, "POST", "/v1/subscribers", {
+      token: world.keys.owner,
+      body: subscriberBody(world.packageId, world.siteId, undefined, "ALPHA1"),
+    });
     expect(dup.status).toBe(409);
-    const taken = await call(cloud, "PATCH", `/v1/subscribers/${two.json.id}`, { token: world.keys.owner, body: { version: 1, username: "alpha1" } });
+    const taken = await call(cloud, "PATCH", `/v1/subscribers/${two.json.id}`, {
+      token: world.keys.owner,
+      body: { version: 1, username: "alpha1" },
+    });
     expect(taken.status).toBe(409);
-    const moved = await call(cloud, "PATCH", `/v1/subscribers/${one.json.id}`, { token: world.keys.owner, body: { version: 1, username: "gamma1" } });
+    const moved = await call(cloud, "PATCH", `/v1/subscribers/${one.json.id}`, {
+      token: world.keys.owner,
+      body: { version: 1, username: "gamma1" },
+    });
     expect(moved.status).toBe(200);
-    const reuse = await call(cloud, "PATCH", `/v1/subscribers/${two.json.id}`, { token: world.keys.owner, body: { version: 1, username: "alpha1" } });
+    const reuse = await call(cloud, "PATCH", `/v1/subscribers/${two.json.id}`, {
+      token: world.keys.owner,
+      body: { version: 1, username: "alpha1" },
+    });
     expect(reuse.status).toBe(200);
   });
 });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allOperations } from "../../functions/api/catalog.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
-import { call, createWorld, packageBody, startTestCloud, subscriberBody, type TenantWorld, tenantItems } from "../support/api.js";
+import {
+  call,
+  createWorld,
+  packageBody,
+  startTestCloud,
+  subscriberBody,
+  type TenantWorld,
+  tenantItems,
+} from "../support/api.js";
 import { scenarios } from "../support/scenarios.js";
 
 let cloud: LocalCloud;
@@ -33,18 +41,24 @@ describe("tenant isolation", () => {
     .filter((op) => op.permission !== "public" && op.path.includes("{") && !LIST_OPS.includes(op.id))
     .map((op) => op.id);
 
-  it.each(targeted)("%s with tenant A's owner key on tenant B's resource is 404 and changes nothing", async (opId) => {
-    const scenario = scenarios[opId];
-    if (!scenario) throw new Error(opId);
-    // The request is built against B's world (fresh B resources for mutations), then sent with A's key.
-    const request = await scenario(b, cloud.deps);
-    const before = await tenantItems(cloud, b.tenantId);
-    const res = await call(cloud, request.method, request.path, { token: a.keys.owner, body: request.body });
-    expect([403, 404]).toContain(res.status);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(JSON.stringify(res.json)).not.toContain(b.tenantId);
-    expect(await tenantItems(cloud, b.tenantId)).toEqual(before);
-  });
+  it.each(targeted)(
+    "%s with tenant A's owner key on tenant B's resource is 404 and changes nothing",
+    async (opId) => {
+      const scenario = scenarios[opId];
+      if (!scenario) throw new Error(opId);
+      // The request is built against B's world (fresh B resources for mutations), then sent with A's key.
+      const request = await scenario(b, cloud.deps);
+      const before = await tenantItems(cloud, b.tenantId);
+      const res = await call(cloud, request.method, request.path, {
+        token: a.keys.owner,
+        body: request.body,
+      });
+      expect([403, 404]).toContain(res.status);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(JSON.stringify(res.json)).not.toContain(b.tenantId);
+      expect(await tenantItems(cloud, b.tenantId)).toEqual(before);
+    },
+  );
 
   it.each(LIST_OPS)("%s never shows tenant B's records to tenant A", async (opId) => {
     const scenario = scenarios[opId];
@@ -55,7 +69,8 @@ describe("tenant isolation", () => {
     expect(res.json.items.length).toBeGreaterThan(0);
     const text = JSON.stringify(res.json);
     expect(text).not.toContain(b.tenantId);
-    for (const id of [b.packageId, b.siteId, b.nasId, b.subscriberId, ...Object.values(b.keyIds)]) expect(text).not.toContain(id);
+    for (const id of [b.packageId, b.siteId, b.nasId, b.subscriberId, ...Object.values(b.keyIds)])
+      expect(text).not.toContain(id);
   });
 
   it.each(CREATE_OPS)("%s with tenant A's key writes only into tenant A", async (opId) => {
@@ -93,8 +108,16 @@ describe("tenant isolation", () => {
   it("rejects a cursor that points into another tenant's data", async () => {
     const forge = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
     const packagesCursor = forge({ PK: `T#${b.tenantId}`, SK: "PKG#" });
-    const subscribersCursor = forge({ GSI1PK: `T#${b.tenantId}#SUB`, GSI1SK: "sub_", PK: "x", SK: "PROFILE" });
-    for (const path of [`/v1/packages?cursor=${packagesCursor}`, `/v1/subscribers?cursor=${subscribersCursor}`]) {
+    const subscribersCursor = forge({
+      GSI1PK: `T#${b.tenantId}#SUB`,
+      GSI1SK: "sub_",
+      PK: "x",
+      SK: "PROFILE",
+    });
+    for (const path of [
+      `/v1/packages?cursor=${packagesCursor}`,
+      `/v1/subscribers?cursor=${subscribersCursor}`,
+    ]) {
       const res = await call(cloud, "GET", path, { token: a.keys.owner });
       expect(res.status).toBe(400);
       expect(res.json.errors[0].path).toBe("cursor");
@@ -102,12 +125,15 @@ describe("tenant isolation", () => {
   });
 
   it("pages through a tenant's own records with the cursor it returned", async () => {
-    for (let i = 0; i < 5; i++) await call(cloud, "POST", "/v1/packages", { token: a.keys.owner, body: packageBody() });
+    for (let i = 0; i < 5; i++)
+      await call(cloud, "POST", "/v1/packages", { token: a.keys.owner, body: packageBody() });
     const seen = new Set<string>();
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await call(cloud, "GET", `/v1/packages?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: a.keys.owner });
+      const res = await call(cloud, "GET", `/v1/packages?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: a.keys.owner,
+      });
       expect(res.status).toBe(200);
       for (const item of res.json.items) seen.add(item.id);
       cursor = res.json.nextCursor;

@@ -28,7 +28,10 @@ describe("role matrix", () => {
     const scenario = scenarios[opId];
     if (!scenario) throw new Error(`no scenario for ${opId}`);
     const request = await scenario(world, cloud.deps);
-    const res = await call(cloud, request.method, request.path, { token: world.keys[role], body: request.body });
+    const res = await call(cloud, request.method, request.path, {
+      token: world.keys[role],
+      body: request.body,
+    });
     if (allowedRoles[opId]?.includes(role)) {
       expect(res.status, JSON.stringify(res.json)).toBeGreaterThanOrEqual(200);
       expect(res.status, JSON.stringify(res.json)).toBeLessThan(300);
@@ -45,17 +48,25 @@ describe("role matrix", () => {
     const forged = world.keys.owner.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
     expect((await call(cloud, "GET", "/v1/packages", { token: forged })).status).toBe(403);
 
-    const created = await call(cloud, "POST", "/v1/api-keys", { token: world.keys.owner, body: { name: "temp", role: "admin" } });
+    const created = await call(cloud, "POST", "/v1/api-keys", {
+      token: world.keys.owner,
+      body: { name: "temp", role: "admin" },
+    });
     expect(created.status).toBe(201);
     expect((await call(cloud, "GET", "/v1/packages", { token: created.json.secret })).status).toBe(200);
-    const revoked = await call(cloud, "DELETE", `/v1/api-keys/${created.json.id}`, { token: world.keys.owner });
+    const revoked = await call(cloud, "DELETE", `/v1/api-keys/${created.json.id}`, {
+      token: world.keys.owner,
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.json.revokedAt).toBeTypeOf("string");
     expect((await call(cloud, "GET", "/v1/packages", { token: created.json.secret })).status).toBe(403);
   });
 
   it("shows a new key's secret once and never stores or lists it", async () => {
-    const created = await call(cloud, "POST", "/v1/api-keys", { token: world.keys.owner, body: { name: "once", role: "billing" } });
+    const created = await call(cloud, "POST", "/v1/api-keys", {
+      token: world.keys.owner,
+      body: { name: "once", role: "billing" },
+    });
     expect(created.json.secret).toMatch(/^isp\.ten_/);
     expect(created.headers.get("cache-control")).toBe("no-store");
     const list = await call(cloud, "GET", "/v1/api-keys?limit=100", { token: world.keys.owner });
@@ -66,7 +77,9 @@ describe("role matrix", () => {
   });
 
   it("does not let a key revoke itself", async () => {
-    const res = await call(cloud, "DELETE", `/v1/api-keys/${world.keyIds.owner}`, { token: world.keys.owner });
+    const res = await call(cloud, "DELETE", `/v1/api-keys/${world.keyIds.owner}`, {
+      token: world.keys.owner,
+    });
     expect(res.status).toBe(409);
   });
 });

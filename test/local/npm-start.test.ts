@@ -46,7 +46,9 @@ async function npmStart(dataDir: string): Promise<Started> {
 async function stop(started: Started): Promise<boolean> {
   const pid = started.child.pid;
   if (!pid) return false;
-  const exited = new Promise<boolean>((resolve) => started.child.once("exit", (code, signal) => resolve(code === 0 || signal === "SIGINT")));
+  const exited = new Promise<boolean>((resolve) =>
+    started.child.once("exit", (code, signal) => resolve(code === 0 || signal === "SIGINT")),
+  );
   process.kill(-pid, "SIGINT");
   const timer = setTimeout(() => process.kill(-pid, "SIGKILL"), 15_000);
   const clean = await exited;

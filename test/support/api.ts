@@ -3,8 +3,8 @@ import { inject } from "vitest";
 import { createLocalDocumentClient } from "../../shared/adapters/dynamodb/client.js";
 import type { Role } from "../../shared/domain/schemas/api-key.js";
 import { type LocalCloud, startLocalCloud } from "../../shared/local/cloud.js";
-import type { Caller, ServiceDeps } from "../../shared/services/caller.js";
 import { mintApiKey } from "../../shared/services/api-keys.js";
+import type { Caller, ServiceDeps } from "../../shared/services/caller.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { createNas, createSite } from "../../shared/services/sites.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
@@ -14,7 +14,12 @@ export const ROLES: readonly Role[] = ["owner", "admin", "billing", "support", "
 
 /** The local cloud in this test process, on the run's shared DynamoDB Local. */
 export async function startTestCloud(): Promise<LocalCloud> {
-  return startLocalCloud({ dynamoEndpoint: inject("dynamoEndpoint"), tableName: inject("tableName"), port: 0, seed: false });
+  return startLocalCloud({
+    dynamoEndpoint: inject("dynamoEndpoint"),
+    tableName: inject("tableName"),
+    port: 0,
+    seed: false,
+  });
 }
 
 export interface ApiResponse {
@@ -32,7 +37,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function call(cloud: Pick<LocalCloud, "url">, method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+export async function call(
+  cloud: Pick<LocalCloud, "url">,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.rawBody;
@@ -67,7 +77,11 @@ let counter = 0;
 /** A tenant with one of everything and a key for every role, built through the services. */
 export async function createWorld(deps: ServiceDeps, label = "world"): Promise<TenantWorld> {
   const n = ++counter;
-  const { tenant } = await createTenant(deps, { name: `${label} ${n}`, timeZone: "Asia/Dhaka", currency: "BDT" });
+  const { tenant } = await createTenant(deps, {
+    name: `${label} ${n}`,
+    timeZone: "Asia/Dhaka",
+    currency: "BDT",
+  });
   const owner: Caller = { tenantId: tenant.id, role: "owner", actor: { kind: "system", id: "test" } };
   const keys = {} as Record<Role, string>;
   const keyIds = {} as Record<Role, string>;
@@ -80,7 +94,11 @@ export async function createWorld(deps: ServiceDeps, label = "world"): Promise<T
   const pkg = await createPackage(deps, owner, packageBody());
   const site = await createSite(deps, owner, { name: `Site ${n}` });
   const nas = await createNas(deps, owner, site.resource.id, nasBody());
-  const sub = await createSubscriber(deps, owner, subscriberBody(pkg.resource.id, site.resource.id, nas.resource.id, `user${n}`));
+  const sub = await createSubscriber(
+    deps,
+    owner,
+    subscriberBody(pkg.resource.id, site.resource.id, nas.resource.id, `user${n}`),
+  );
   return {
     tenantId: tenant.id,
     keys,
@@ -104,11 +122,22 @@ export function packageBody() {
 }
 
 export function nasBody() {
-  return { name: "ccr1", address: "10.0.0.1", type: "mikrotik" as const, method: "radius" as const, services: ["pppoe" as const] };
+  return {
+    name: "ccr1",
+    address: "10.0.0.1",
+    type: "mikrotik" as const,
+    method: "radius" as const,
+    services: ["pppoe" as const],
+  };
 }
 
 let usernames = 0;
-export function subscriberBody(packageId: string, siteId: string, nasId?: string, username = `u${Date.now()}x${++usernames}`) {
+export function subscriberBody(
+  packageId: string,
+  siteId: string,
+  nasId?: string,
+  username = `u${Date.now()}x${++usernames}`,
+) {
   return {
     name: "Rahim Uddin",
     phone: "+8801711000001",

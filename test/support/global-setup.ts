@@ -1,6 +1,6 @@
 import "./provided.js";
-import type { TestProject } from "vitest/node";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { TestProject } from "vitest/node";
 import { ensureTable } from "../../shared/adapters/dynamodb/create-table.js";
 import { startDynamoDbLocal } from "../../shared/local/dynamodb-local.js";
 

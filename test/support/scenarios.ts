@@ -1,6 +1,6 @@
 import type { Role } from "../../shared/domain/schemas/api-key.js";
-import type { ServiceDeps } from "../../shared/services/caller.js";
 import { mintApiKey } from "../../shared/services/api-keys.js";
+import type { ServiceDeps } from "../../shared/services/caller.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { createNas, createSite } from "../../shared/services/sites.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
@@ -16,9 +16,12 @@ export interface Request {
 export type Scenario = (w: TenantWorld, deps: ServiceDeps) => Promise<Request>;
 
 const fresh = {
-  package: async (w: TenantWorld, deps: ServiceDeps) => (await createPackage(deps, w.owner, packageBody())).resource.id,
-  site: async (w: TenantWorld, deps: ServiceDeps) => (await createSite(deps, w.owner, { name: "Fresh site" })).resource.id,
-  nas: async (w: TenantWorld, deps: ServiceDeps) => (await createNas(deps, w.owner, w.siteId, nasBody())).resource.id,
+  package: async (w: TenantWorld, deps: ServiceDeps) =>
+    (await createPackage(deps, w.owner, packageBody())).resource.id,
+  site: async (w: TenantWorld, deps: ServiceDeps) =>
+    (await createSite(deps, w.owner, { name: "Fresh site" })).resource.id,
+  nas: async (w: TenantWorld, deps: ServiceDeps) =>
+    (await createNas(deps, w.owner, w.siteId, nasBody())).resource.id,
   subscriber: async (w: TenantWorld, deps: ServiceDeps) =>
     (await createSubscriber(deps, w.owner, subscriberBody(w.packageId, w.siteId))).resource.id,
   key: async (w: TenantWorld, deps: ServiceDeps) => {
@@ -33,11 +36,19 @@ export const scenarios: Record<string, Scenario> = {
   listPackages: async () => ({ method: "GET", path: "/v1/packages" }),
   createPackage: async () => ({ method: "POST", path: "/v1/packages", body: packageBody() }),
   getPackage: async (w) => ({ method: "GET", path: `/v1/packages/${w.packageId}` }),
-  updatePackage: async (w, d) => ({ method: "PATCH", path: `/v1/packages/${await fresh.package(w, d)}`, body: { version: 1, name: "Renamed", price: { amount: 60_000, currency: "BDT" }, graceDays: 3 } }),
+  updatePackage: async (w, d) => ({
+    method: "PATCH",
+    path: `/v1/packages/${await fresh.package(w, d)}`,
+    body: { version: 1, name: "Renamed", price: { amount: 60_000, currency: "BDT" }, graceDays: 3 },
+  }),
   archivePackage: async (w, d) => ({ method: "DELETE", path: `/v1/packages/${await fresh.package(w, d)}` }),
 
   listSubscribers: async () => ({ method: "GET", path: "/v1/subscribers" }),
-  createSubscriber: async (w) => ({ method: "POST", path: "/v1/subscribers", body: subscriberBody(w.packageId, w.siteId) }),
+  createSubscriber: async (w) => ({
+    method: "POST",
+    path: "/v1/subscribers",
+    body: subscriberBody(w.packageId, w.siteId),
+  }),
   getSubscriber: async (w) => ({ method: "GET", path: `/v1/subscribers/${w.subscriberId}` }),
   updateSubscriber: async (w, d) => ({
     method: "PATCH",
@@ -49,7 +60,10 @@ export const scenarios: Record<string, Scenario> = {
     path: `/v1/subscribers/${await fresh.subscriber(w, d)}`,
     body: { version: 1, expiresAt: "2030-01-01T00:00:00Z" },
   }),
-  terminateSubscriber: async (w, d) => ({ method: "DELETE", path: `/v1/subscribers/${await fresh.subscriber(w, d)}` }),
+  terminateSubscriber: async (w, d) => ({
+    method: "DELETE",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}`,
+  }),
   subscriberTimeline: async (w) => ({ method: "GET", path: `/v1/subscribers/${w.subscriberId}/timeline` }),
 
   listSites: async () => ({ method: "GET", path: "/v1/sites" }),
@@ -59,16 +73,31 @@ export const scenarios: Record<string, Scenario> = {
     body: { name: "New site", location: "Uttara", description: "POP 2", timeZone: "Asia/Dhaka" },
   }),
   getSite: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}` }),
-  updateSite: async (w, d) => ({ method: "PATCH", path: `/v1/sites/${await fresh.site(w, d)}`, body: { version: 1, location: "Uttara", timeZone: "Asia/Kolkata" } }),
+  updateSite: async (w, d) => ({
+    method: "PATCH",
+    path: `/v1/sites/${await fresh.site(w, d)}`,
+    body: { version: 1, location: "Uttara", timeZone: "Asia/Kolkata" },
+  }),
   archiveSite: async (w, d) => ({ method: "DELETE", path: `/v1/sites/${await fresh.site(w, d)}` }),
   listNas: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}/nas` }),
   createNas: async (w) => ({ method: "POST", path: `/v1/sites/${w.siteId}/nas`, body: nasBody() }),
   getNas: async (w) => ({ method: "GET", path: `/v1/sites/${w.siteId}/nas/${w.nasId}` }),
-  updateNas: async (w, d) => ({ method: "PATCH", path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}`, body: { version: 1, name: "ccr2", address: "10.0.0.2", method: "api" } }),
-  deleteNas: async (w, d) => ({ method: "DELETE", path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}` }),
+  updateNas: async (w, d) => ({
+    method: "PATCH",
+    path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}`,
+    body: { version: 1, name: "ccr2", address: "10.0.0.2", method: "api" },
+  }),
+  deleteNas: async (w, d) => ({
+    method: "DELETE",
+    path: `/v1/sites/${w.siteId}/nas/${await fresh.nas(w, d)}`,
+  }),
 
   listApiKeys: async () => ({ method: "GET", path: "/v1/api-keys" }),
-  createApiKey: async () => ({ method: "POST", path: "/v1/api-keys", body: { name: "ci", role: "readonly" } }),
+  createApiKey: async () => ({
+    method: "POST",
+    path: "/v1/api-keys",
+    body: { name: "ci", role: "readonly" },
+  }),
   revokeApiKey: async (w, d) => ({ method: "DELETE", path: `/v1/api-keys/${await fresh.key(w, d)}` }),
 };
 

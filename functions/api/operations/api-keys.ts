@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { ApiKeyIdSchema, ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "../../../shared/domain/schemas/api-key.js";
+import {
+  ApiKeyIdSchema,
+  ApiKeySchema,
+  CreateApiKeySchema,
+  CreatedApiKeySchema,
+} from "../../../shared/domain/schemas/api-key.js";
 import { defineOperation } from "../../../shared/http/operation.js";
 import * as apiKeys from "../../../shared/services/api-keys.js";
 import { created, ok, page } from "./respond.js";

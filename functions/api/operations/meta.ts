@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOperation, type Operation } from "../../../shared/http/operation.js";
 import { buildOpenApi } from "../../../shared/http/openapi.js";
+import { defineOperation, type Operation } from "../../../shared/http/operation.js";
 import { ok } from "./respond.js";
 
 export const API_VERSION = "1.0.0";
@@ -16,8 +16,12 @@ export function metaOperations(all: () => readonly Operation[]): Operation[] {
       summary: "Liveness check",
       tag: "Meta",
       permission: "public",
-      response: { status: 200, schema: z.object({ status: z.literal("ok"), version: z.string(), time: z.string() }) },
-      handle: async ({ deps }) => ok({ status: "ok", version: API_VERSION, time: deps.clock.now().toISOString() }),
+      response: {
+        status: 200,
+        schema: z.object({ status: z.literal("ok"), version: z.string(), time: z.string() }),
+      },
+      handle: async ({ deps }) =>
+        ok({ status: "ok", version: API_VERSION, time: deps.clock.now().toISOString() }),
     }),
     defineOperation({
       id: "openapi",

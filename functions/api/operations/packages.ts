@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { CreatePackageSchema, PackageIdSchema, PackageSchema, UpdatePackageSchema } from "../../../shared/domain/schemas/package.js";
+import {
+  CreatePackageSchema,
+  PackageIdSchema,
+  PackageSchema,
+  UpdatePackageSchema,
+} from "../../../shared/domain/schemas/package.js";
 import { defineOperation } from "../../../shared/http/operation.js";
 import * as packages from "../../../shared/services/packages.js";
 import { created, ok, page } from "./respond.js";
@@ -16,7 +21,8 @@ export const packageOperations = [
     tag,
     permission: "read",
     response: { status: 200, schema: PackageSchema, list: true },
-    handle: async ({ deps, caller, page: request }) => page(await packages.listPackages(deps, caller, request)),
+    handle: async ({ deps, caller, page: request }) =>
+      page(await packages.listPackages(deps, caller, request)),
   }),
   defineOperation({
     id: "createPackage",
@@ -54,7 +60,8 @@ export const packageOperations = [
     params,
     body: UpdatePackageSchema,
     response: { status: 200, schema: PackageSchema },
-    handle: async ({ deps, caller, params, body }) => ok(await packages.updatePackage(deps, caller, params.packageId, body)),
+    handle: async ({ deps, caller, params, body }) =>
+      ok(await packages.updatePackage(deps, caller, params.packageId, body)),
   }),
   defineOperation({
     id: "archivePackage",
@@ -65,6 +72,7 @@ export const packageOperations = [
     permission: "money:write",
     params,
     response: { status: 200, schema: PackageSchema },
-    handle: async ({ deps, caller, params }) => ok(await packages.archivePackage(deps, caller, params.packageId)),
+    handle: async ({ deps, caller, params }) =>
+      ok(await packages.archivePackage(deps, caller, params.packageId)),
   }),
 ];

@@ -1,6 +1,16 @@
 import { z } from "zod";
-import { CreateNasSchema, NasIdSchema, NasSchema, UpdateNasSchema } from "../../../shared/domain/schemas/nas.js";
-import { CreateSiteSchema, SiteIdSchema, SiteSchema, UpdateSiteSchema } from "../../../shared/domain/schemas/site.js";
+import {
+  CreateNasSchema,
+  NasIdSchema,
+  NasSchema,
+  UpdateNasSchema,
+} from "../../../shared/domain/schemas/nas.js";
+import {
+  CreateSiteSchema,
+  SiteIdSchema,
+  SiteSchema,
+  UpdateSiteSchema,
+} from "../../../shared/domain/schemas/site.js";
 import { defineOperation } from "../../../shared/http/operation.js";
 import * as sites from "../../../shared/services/sites.js";
 import { created, noContent, ok, page } from "./respond.js";
@@ -55,7 +65,8 @@ export const siteOperations = [
     params: siteParams,
     body: UpdateSiteSchema,
     response: { status: 200, schema: SiteSchema },
-    handle: async ({ deps, caller, params, body }) => ok(await sites.updateSite(deps, caller, params.siteId, body)),
+    handle: async ({ deps, caller, params, body }) =>
+      ok(await sites.updateSite(deps, caller, params.siteId, body)),
   }),
   defineOperation({
     id: "archiveSite",
@@ -77,7 +88,8 @@ export const siteOperations = [
     permission: "read",
     params: siteParams,
     response: { status: 200, schema: NasSchema, list: true },
-    handle: async ({ deps, caller, params, page: request }) => page(await sites.listNas(deps, caller, params.siteId, request)),
+    handle: async ({ deps, caller, params, page: request }) =>
+      page(await sites.listNas(deps, caller, params.siteId, request)),
   }),
   defineOperation({
     id: "createNas",
@@ -104,7 +116,8 @@ export const siteOperations = [
     permission: "read",
     params: nasParams,
     response: { status: 200, schema: NasSchema },
-    handle: async ({ deps, caller, params }) => ok(await sites.getNas(deps, caller, params.siteId, params.nasId)),
+    handle: async ({ deps, caller, params }) =>
+      ok(await sites.getNas(deps, caller, params.siteId, params.nasId)),
   }),
   defineOperation({
     id: "updateNas",
@@ -116,7 +129,8 @@ export const siteOperations = [
     params: nasParams,
     body: UpdateNasSchema,
     response: { status: 200, schema: NasSchema },
-    handle: async ({ deps, caller, params, body }) => ok(await sites.updateNas(deps, caller, params.siteId, params.nasId, body)),
+    handle: async ({ deps, caller, params, body }) =>
+      ok(await sites.updateNas(deps, caller, params.siteId, params.nasId, body)),
   }),
   defineOperation({
     id: "deleteNas",

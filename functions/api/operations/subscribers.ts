@@ -24,7 +24,8 @@ export const subscriberOperations = [
     permission: "read",
     query: SubscriberListQuerySchema,
     response: { status: 200, schema: SubscriberSchema, list: true },
-    handle: async ({ deps, caller, query, page: request }) => page(await subscribers.listSubscribers(deps, caller, query, request)),
+    handle: async ({ deps, caller, query, page: request }) =>
+      page(await subscribers.listSubscribers(deps, caller, query, request)),
   }),
   defineOperation({
     id: "createSubscriber",
@@ -50,7 +51,8 @@ export const subscriberOperations = [
     permission: "read",
     params,
     response: { status: 200, schema: SubscriberSchema },
-    handle: async ({ deps, caller, params }) => ok(await subscribers.getSubscriber(deps, caller, params.subscriberId)),
+    handle: async ({ deps, caller, params }) =>
+      ok(await subscribers.getSubscriber(deps, caller, params.subscriberId)),
   }),
   defineOperation({
     id: "updateSubscriber",
@@ -62,7 +64,8 @@ export const subscriberOperations = [
     params,
     body: UpdateSubscriberSchema,
     response: { status: 200, schema: SubscriberSchema },
-    handle: async ({ deps, caller, params, body }) => ok(await subscribers.updateSubscriber(deps, caller, params.subscriberId, body)),
+    handle: async ({ deps, caller, params, body }) =>
+      ok(await subscribers.updateSubscriber(deps, caller, params.subscriberId, body)),
   }),
   defineOperation({
     id: "terminateSubscriber",
@@ -73,7 +76,8 @@ export const subscriberOperations = [
     permission: "money:write",
     params,
     response: { status: 200, schema: SubscriberSchema },
-    handle: async ({ deps, caller, params }) => ok(await subscribers.terminateSubscriber(deps, caller, params.subscriberId)),
+    handle: async ({ deps, caller, params }) =>
+      ok(await subscribers.terminateSubscriber(deps, caller, params.subscriberId)),
   }),
   defineOperation({
     id: "subscriberTimeline",

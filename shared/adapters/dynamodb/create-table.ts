@@ -1,15 +1,19 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  ResourceInUseException,
   type DynamoDBClient,
+  ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { GLOBAL_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from "./table-definition.js";
 
 /** Creates the table on DynamoDB Local (the cloud table is created by the CDK stack). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const attributes = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey, ...GLOBAL_INDEXES.flatMap((g) => [g.partitionKey, g.sortKey])];
+  const attributes = [
+    TABLE_KEY.partitionKey,
+    TABLE_KEY.sortKey,
+    ...GLOBAL_INDEXES.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({

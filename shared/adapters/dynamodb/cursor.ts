@@ -12,9 +12,15 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
 }
 
-export function decodeCursor(cursor: string | undefined, partition: { attribute: string; value: string }): Key | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  partition: { attribute: string; value: string },
+): Key | undefined {
   if (cursor === undefined) return undefined;
-  const invalid = () => new ValidationError("Invalid cursor", [{ path: "cursor", message: "is not a cursor this list returned" }]);
+  const invalid = () =>
+    new ValidationError("Invalid cursor", [
+      { path: "cursor", message: "is not a cursor this list returned" },
+    ]);
   if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
   let parsed: unknown;
   try {
@@ -24,7 +30,8 @@ export function decodeCursor(cursor: string | undefined, partition: { attribute:
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid();
   const entries = Object.entries(parsed);
-  if (entries.length === 0 || entries.length > 4 || !entries.every(([, v]) => typeof v === "string")) throw invalid();
+  if (entries.length === 0 || entries.length > 4 || !entries.every(([, v]) => typeof v === "string"))
+    throw invalid();
   const key = Object.fromEntries(entries) as Key;
   if (key[partition.attribute] !== partition.value) throw invalid();
   return key;

@@ -9,7 +9,12 @@ export function idempotencyPut(tableName: string, tenantId: string, claim: Idemp
     item: {
       Put: {
         TableName: tableName,
-        Item: { PK: keys.tenantPk(tenantId), SK: keys.idempotencySk(claim.keyHash), entity: "idempotency", ...claim },
+        Item: {
+          PK: keys.tenantPk(tenantId),
+          SK: keys.idempotencySk(claim.keyHash),
+          entity: "idempotency",
+          ...claim,
+        },
         ConditionExpression: "attribute_not_exists(PK)",
       },
     },
@@ -19,7 +24,11 @@ export function idempotencyPut(tableName: string, tenantId: string, claim: Idemp
 }
 
 /** Optional idempotency Put, for spreading into a transaction's item list. */
-export function withIdempotency(tableName: string, tenantId: string, claim: IdempotencyClaim | undefined): GuardedItem[] {
+export function withIdempotency(
+  tableName: string,
+  tenantId: string,
+  claim: IdempotencyClaim | undefined,
+): GuardedItem[] {
   return claim ? [idempotencyPut(tableName, tenantId, claim)] : [];
 }
 
@@ -38,7 +47,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       }),
     );
     const item = out.Item;
-    if (!item || (typeof item.expiresAtEpoch === "number" && item.expiresAtEpoch * 1000 < Date.now())) return undefined;
+    if (!item || (typeof item.expiresAtEpoch === "number" && item.expiresAtEpoch * 1000 < Date.now()))
+      return undefined;
     return {
       keyHash: String(item.keyHash),
       fingerprint: String(item.fingerprint),

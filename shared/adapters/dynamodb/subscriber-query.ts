@@ -33,7 +33,11 @@ export function buildSubscriberQuery(tenantId: string, q: SubscriberListQuery): 
   names["#pk"] = pkAttr;
   values[":pk"] = index.pk;
 
-  const addEquality = (field: "status" | "packageId" | "siteId", value: string | undefined, owner: GsiName) => {
+  const addEquality = (
+    field: "status" | "packageId" | "siteId",
+    value: string | undefined,
+    owner: GsiName,
+  ) => {
     if (value === undefined || index.name === owner) return;
     names[`#${field}`] = field;
     values[`:${field}`] = value;

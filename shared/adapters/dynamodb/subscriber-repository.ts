@@ -2,11 +2,17 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/
 import { ConflictError, NotFoundError, VersionConflictError } from "../../domain/errors.js";
 import type { Subscriber, SubscriberListQuery } from "../../domain/schemas/subscriber.js";
 import type { TimelineEvent } from "../../domain/schemas/timeline.js";
-import type { Page, PageRequest, Patch, SubscriberRepository, WriteOptions } from "../../ports/repositories.js";
+import type {
+  Page,
+  PageRequest,
+  Patch,
+  SubscriberRepository,
+  WriteOptions,
+} from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { withIdempotency } from "./idempotency.js";
-import { keys } from "./keys.js";
 import { toRecord } from "./items.js";
+import { keys } from "./keys.js";
 import { buildSubscriberQuery } from "./subscriber-query.js";
 import { mustExist } from "./tenant-store.js";
 import { type GuardedItem, transact } from "./transact.js";
@@ -103,7 +109,10 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
   async list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>> {
     const plan = buildSubscriberQuery(tenantId, query);
     const items: Record<string, unknown>[] = [];
-    let startKey = decodeCursor(page.cursor, { attribute: plan.partitionAttribute, value: plan.partitionValue });
+    let startKey = decodeCursor(page.cursor, {
+      attribute: plan.partitionAttribute,
+      value: plan.partitionValue,
+    });
     let evaluated = 0;
     let nextCursor: string | undefined;
     do {
@@ -115,7 +124,9 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
           FilterExpression: plan.filter,
           ExpressionAttributeNames: plan.names,
           ExpressionAttributeValues: plan.values,
-          Limit: plan.filter ? Math.min(MAX_EVALUATED_PER_PAGE, Math.max(page.limit * 4, 100)) : page.limit - items.length,
+          Limit: plan.filter
+            ? Math.min(MAX_EVALUATED_PER_PAGE, Math.max(page.limit * 4, 100))
+            : page.limit - items.length,
           ExclusiveStartKey: startKey,
         }),
       );
@@ -147,7 +158,10 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         ExclusiveStartKey: decodeCursor(page.cursor, { attribute: "PK", value: pk }),
       }),
     );
-    return { items: (out.Items ?? []).map((i) => toRecord<TimelineEvent>(i)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    return {
+      items: (out.Items ?? []).map((i) => toRecord<TimelineEvent>(i)),
+      nextCursor: encodeCursor(out.LastEvaluatedKey),
+    };
   }
 
   /** Whether any non-terminated subscriber is at the site (on the given NAS, when named). */
@@ -210,33 +224,54 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
           ConditionExpression: "attribute_not_exists(PK)",
         },
       },
-      onConditionFailed: () => new ConflictError(`Username ${sub.username} is already used by another subscriber`),
+      onConditionFailed: () =>
+        new ConflictError(`Username ${sub.username} is already used by another subscriber`),
     };
   }
 
   /** Referenced package (live), site (live) and NAS must exist when the write commits. */
-  private referenceGuards(tenantId: string, refs: Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">>): GuardedItem[] {
+  private referenceGuards(
+    tenantId: string,
+    refs: Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">>,
+  ): GuardedItem[] {
     const guards: GuardedItem[] = [];
     if (refs.packageId) {
       const id = refs.packageId;
       guards.push(
-        mustExist(this.tableName, tenantId, keys.packageSk(id), () => new NotFoundError(`Package ${id} not found or archived`), {
-          notArchived: true,
-        }),
+        mustExist(
+          this.tableName,
+          tenantId,
+          keys.packageSk(id),
+          () => new NotFoundError(`Package ${id} not found or archived`),
+          {
+            notArchived: true,
+          },
+        ),
       );
     }
     if (refs.siteId) {
       const id = refs.siteId;
       guards.push(
-        mustExist(this.tableName, tenantId, keys.siteSk(id), () => new NotFoundError(`Site ${id} not found or archived`), {
-          notArchived: true,
-        }),
+        mustExist(
+          this.tableName,
+          tenantId,
+          keys.siteSk(id),
+          () => new NotFoundError(`Site ${id} not found or archived`),
+          {
+            notArchived: true,
+          },
+        ),
       );
     }
     if (refs.nasId && refs.siteId) {
       const { nasId, siteId } = refs;
       guards.push(
-        mustExist(this.tableName, tenantId, keys.nasSk(siteId, nasId), () => new NotFoundError(`NAS ${nasId} not found at site ${siteId}`)),
+        mustExist(
+          this.tableName,
+          tenantId,
+          keys.nasSk(siteId, nasId),
+          () => new NotFoundError(`NAS ${nasId} not found at site ${siteId}`),
+        ),
       );
     }
     return guards;
@@ -247,7 +282,12 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       item: {
         Put: {
           TableName: this.tableName,
-          Item: { ...event, PK: keys.subscriberPk(tenantId, event.subscriberId), SK: keys.eventSk(event.id), entity: "event" },
+          Item: {
+            ...event,
+            PK: keys.subscriberPk(tenantId, event.subscriberId),
+            SK: keys.eventSk(event.id),
+            entity: "event",
+          },
           ConditionExpression: "attribute_not_exists(PK)",
         },
       },
@@ -266,7 +306,10 @@ function applyPatch(current: Subscriber, patch: Patch<Subscriber>, version: numb
 }
 
 /** The references a change touches; a changed site re-checks the NAS under the new site too. */
-function changedReferences(before: Subscriber, after: Subscriber): Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">> {
+function changedReferences(
+  before: Subscriber,
+  after: Subscriber,
+): Partial<Pick<Subscriber, "packageId" | "siteId" | "nasId">> {
   const siteChanged = before.siteId !== after.siteId;
   const nasChanged = before.nasId !== after.nasId;
   return {

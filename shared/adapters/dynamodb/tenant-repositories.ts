@@ -17,8 +17,8 @@ import type {
   TenantRepository,
   WriteOptions,
 } from "../../ports/repositories.js";
-import { keys } from "./keys.js";
 import { toRecord } from "./items.js";
+import { keys } from "./keys.js";
 import { mustExist, TenantPartitionStore } from "./tenant-store.js";
 
 export class DynamoTenantRepository implements TenantRepository {
@@ -39,7 +39,10 @@ export class DynamoTenantRepository implements TenantRepository {
 
   async get(tenantId: string): Promise<Tenant | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: keys.tenantPk(tenantId), SK: keys.tenantSk() } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.tenantSk() },
+      }),
     );
     return out.Item ? toRecord<Tenant>(out.Item) : undefined;
   }
@@ -108,7 +111,14 @@ export class DynamoNasRepository implements NasRepository {
   listBySite(tenantId: string, siteId: string, page: PageRequest) {
     return this.store.list(tenantId, keys.nasPrefix(siteId), page);
   }
-  update(tenantId: string, siteId: string, nasId: string, patch: Patch<Nas>, expectedVersion: number, now: string) {
+  update(
+    tenantId: string,
+    siteId: string,
+    nasId: string,
+    patch: Patch<Nas>,
+    expectedVersion: number,
+    now: string,
+  ) {
     return this.store.update(tenantId, keys.nasSk(siteId, nasId), nasId, patch, expectedVersion, now);
   }
   delete(tenantId: string, siteId: string, nasId: string) {
@@ -135,11 +145,18 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
     const current = await this.get(tenantId, id);
     if (!current) throw new NotFoundError(`API key ${id} not found`);
     if (current.revokedAt) throw new ConflictError(`API key ${id} is already revoked`);
-    return withoutHash(await this.store.update(tenantId, keys.apiKeySk(id), id, { revokedAt: at }, current.version, at));
+    return withoutHash(
+      await this.store.update(tenantId, keys.apiKeySk(id), id, { revokedAt: at }, current.version, at),
+    );
   }
 }
 
 function withoutHash(key: StoredApiKey): ApiKey {
-  const { secretHash: _hash, version: _version, updatedAt: _updated, ...rest } = key as StoredApiKey & { updatedAt?: string };
+  const {
+    secretHash: _hash,
+    version: _version,
+    updatedAt: _updated,
+    ...rest
+  } = key as StoredApiKey & { updatedAt?: string };
   return rest;
 }

@@ -1,11 +1,17 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { NotFoundError, VersionConflictError } from "../../domain/errors.js";
 import type { Page, PageRequest, WriteOptions } from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { withIdempotency } from "./idempotency.js";
-import { keys } from "./keys.js";
 import { toRecord, versionedUpdate } from "./items.js";
+import { keys } from "./keys.js";
 import { type GuardedItem, transact } from "./transact.js";
 
 /**
@@ -21,7 +27,13 @@ export class TenantPartitionStore<T extends { id: string }> {
     private readonly entity: string,
   ) {}
 
-  async put(tenantId: string, sk: string, record: T, options: WriteOptions = {}, guards: GuardedItem[] = []): Promise<void> {
+  async put(
+    tenantId: string,
+    sk: string,
+    record: T,
+    options: WriteOptions = {},
+    guards: GuardedItem[] = [],
+  ): Promise<void> {
     await transact(this.doc, [
       {
         item: {
@@ -39,7 +51,11 @@ export class TenantPartitionStore<T extends { id: string }> {
 
   async get(tenantId: string, sk: string): Promise<T | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: keys.tenantPk(tenantId), SK: sk }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: sk },
+        ConsistentRead: true,
+      }),
     );
     return out.Item ? toRecord<T>(out.Item) : undefined;
   }
@@ -55,10 +71,20 @@ export class TenantPartitionStore<T extends { id: string }> {
         ExclusiveStartKey: decodeCursor(page.cursor, { attribute: "PK", value: pk }),
       }),
     );
-    return { items: (out.Items ?? []).map((i) => toRecord<T>(i)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    return {
+      items: (out.Items ?? []).map((i) => toRecord<T>(i)),
+      nextCursor: encodeCursor(out.LastEvaluatedKey),
+    };
   }
 
-  async update(tenantId: string, sk: string, id: string, patch: Record<string, unknown>, expectedVersion: number, now: string): Promise<T> {
+  async update(
+    tenantId: string,
+    sk: string,
+    id: string,
+    patch: Record<string, unknown>,
+    expectedVersion: number,
+    now: string,
+  ): Promise<T> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -85,7 +111,8 @@ export class TenantPartitionStore<T extends { id: string }> {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(`${this.kind} ${id} not found`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new NotFoundError(`${this.kind} ${id} not found`);
       throw error;
     }
   }
@@ -114,7 +141,9 @@ export function mustExist(
       ConditionCheck: {
         TableName: tableName,
         Key: { PK: keys.tenantPk(tenantId), SK: sk },
-        ConditionExpression: options.notArchived ? "attribute_exists(PK) AND archived = :false" : "attribute_exists(PK)",
+        ConditionExpression: options.notArchived
+          ? "attribute_exists(PK) AND archived = :false"
+          : "attribute_exists(PK)",
         ExpressionAttributeValues: options.notArchived ? { ":false": false } : undefined,
       },
     },

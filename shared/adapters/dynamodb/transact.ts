@@ -1,5 +1,9 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { ConflictError } from "../../domain/errors.js";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -30,12 +34,18 @@ export async function transact(doc: DynamoDBDocumentClient, items: readonly Guar
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = reasons
-        .map((r, index) => ({ index, failed: r.Code === "ConditionalCheckFailed", precedence: items[index]?.precedence ?? 0 }))
+        .map((r, index) => ({
+          index,
+          failed: r.Code === "ConditionalCheckFailed",
+          precedence: items[index]?.precedence ?? 0,
+        }))
         .filter((r) => r.failed)
         .sort((x, y) => y.precedence - x.precedence)[0];
       if (failed) {
         const guard = items[failed.index]?.onConditionFailed;
-        throw guard ? guard() : new ConflictError("The change conflicts with the stored state", { cause: error });
+        throw guard
+          ? guard()
+          : new ConflictError("The change conflicts with the stored state", { cause: error });
       }
       const conflict = reasons.some((r) => r.Code === "TransactionConflict");
       if (!conflict || attempt >= MAX_CONFLICT_RETRIES) {

@@ -20,9 +20,15 @@ export const ApiKeySchema = z
   .meta({ id: "ApiKey", description: "Key metadata; the secret is shown once, at creation" });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
-export const CreateApiKeySchema = z.object({ name: NameSchema, role: RoleSchema }).strict().meta({ id: "CreateApiKey" });
+export const CreateApiKeySchema = z
+  .object({ name: NameSchema, role: RoleSchema })
+  .strict()
+  .meta({ id: "CreateApiKey" });
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeySchema>;
 
 export const CreatedApiKeySchema = ApiKeySchema.extend({
-  secret: z.string().optional().meta({ description: "The bearer token. Returned only by the first successful create" }),
+  secret: z
+    .string()
+    .optional()
+    .meta({ description: "The bearer token. Returned only by the first successful create" }),
 }).meta({ id: "CreatedApiKey" });

@@ -25,7 +25,9 @@ export const InstantSchema = z.iso
   .datetime({ offset: false, message: "must be a UTC timestamp like 2026-01-31T18:00:00Z" })
   .overwrite((v) => new Date(v).toISOString());
 
-export const TimeZoneSchema = z.string().refine(isValidTimeZone, { message: "must be an IANA time zone like Asia/Dhaka" });
+export const TimeZoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { message: "must be an IANA time zone like Asia/Dhaka" });
 
 function isValidTimeZone(tz: string): boolean {
   if (tz.length > 64) return false;
@@ -38,20 +40,28 @@ function isValidTimeZone(tz: string): boolean {
 }
 
 export function text(max: number) {
-  return z.string().trim().min(1, { message: "must not be empty" }).max(max, { message: `must be at most ${max} characters` });
+  return z
+    .string()
+    .trim()
+    .min(1, { message: "must not be empty" })
+    .max(max, { message: `must be at most ${max} characters` });
 }
 
 export const NameSchema = text(120);
 export const NotesSchema = z.string().max(2000, { message: "must be at most 2000 characters" });
 
-export const PhoneSchema = z
-  .string()
-  .regex(/^\+?[0-9]{6,15}$/, { message: "must be a phone number of 6-15 digits, optionally starting with +" });
+export const PhoneSchema = z.string().regex(/^\+?[0-9]{6,15}$/, {
+  message: "must be a phone number of 6-15 digits, optionally starting with +",
+});
 
 export const EmailSchema = z.email({ message: "must be an e-mail address" }).max(254);
 
 /** Every mutable record carries a version for optimistic locking. */
-export const VersionSchema = z.number().int().min(1).meta({ description: "Optimistic-locking version; send it back on update" });
+export const VersionSchema = z
+  .number()
+  .int()
+  .min(1)
+  .meta({ description: "Optimistic-locking version; send it back on update" });
 
 export const AuditFieldsShape = {
   createdAt: InstantSchema,

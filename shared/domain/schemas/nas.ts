@@ -5,12 +5,15 @@ import { AuditFieldsShape, NameSchema, NotesSchema } from "./common.js";
 
 export const NasIdSchema = idSchema("nas");
 
-const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export const NasAddressSchema = z
   .string()
   .max(253)
-  .refine((v) => isIP(v) !== 0 || HOSTNAME_RE.test(v), { message: "must be an IPv4/IPv6 address or a host name" });
+  .refine((v) => isIP(v) !== 0 || HOSTNAME_RE.test(v), {
+    message: "must be an IPv4/IPv6 address or a host name",
+  });
 
 /**
  * A NAS as the cloud knows it: where it is and how the agent talks to it. Secrets (RADIUS shared
@@ -21,8 +24,14 @@ const NasFieldsShape = {
   name: NameSchema,
   address: NasAddressSchema,
   type: z.literal("mikrotik").default("mikrotik"),
-  method: z.enum(["radius", "api", "rest"]).meta({ description: "How the edge agent enforces state on this NAS" }),
-  services: z.array(z.enum(["pppoe", "hotspot"])).min(1).max(2).default(["pppoe"]),
+  method: z
+    .enum(["radius", "api", "rest"])
+    .meta({ description: "How the edge agent enforces state on this NAS" }),
+  services: z
+    .array(z.enum(["pppoe", "hotspot"]))
+    .min(1)
+    .max(2)
+    .default(["pppoe"]),
   description: NotesSchema.optional(),
 };
 
@@ -46,7 +55,11 @@ export const UpdateNasSchema = z
     name: NameSchema.optional(),
     address: NasAddressSchema.optional(),
     method: NasFieldsShape.method.optional(),
-    services: z.array(z.enum(["pppoe", "hotspot"])).min(1).max(2).optional(),
+    services: z
+      .array(z.enum(["pppoe", "hotspot"]))
+      .min(1)
+      .max(2)
+      .optional(),
     description: NotesSchema.optional(),
   })
   .strict()

@@ -1,10 +1,25 @@
 import { z } from "zod";
 import { idSchema } from "../ids.js";
-import { AuditFieldsShape, EmailSchema, InstantSchema, NameSchema, NotesSchema, PhoneSchema, text } from "./common.js";
+import {
+  AuditFieldsShape,
+  EmailSchema,
+  InstantSchema,
+  NameSchema,
+  NotesSchema,
+  PhoneSchema,
+  text,
+} from "./common.js";
 
 export const SubscriberIdSchema = idSchema("subscriber");
 
-export const SubscriberStatusSchema = z.enum(["active", "grace", "suspended", "expired", "paused", "terminated"]);
+export const SubscriberStatusSchema = z.enum([
+  "active",
+  "grace",
+  "suspended",
+  "expired",
+  "paused",
+  "terminated",
+]);
 export type SubscriberStatus = z.infer<typeof SubscriberStatusSchema>;
 
 export const ServiceSchema = z.enum(["pppoe", "hotspot"]);
@@ -71,11 +86,17 @@ export const UpdateSubscriberSchema = z
     expiresAt: InstantSchema.optional(),
   })
   .strict()
-  .meta({ id: "UpdateSubscriber", description: "Send only the fields to change; null clears an optional field" });
+  .meta({
+    id: "UpdateSubscriber",
+    description: "Send only the fields to change; null clears an optional field",
+  });
 export type UpdateSubscriberInput = z.infer<typeof UpdateSubscriberSchema>;
 
 /** Fields whose change alters what the subscriber pays for or receives: money roles only. */
-export const MONEY_FIELDS = ["packageId", "expiresAt"] as const satisfies readonly (keyof UpdateSubscriberInput)[];
+export const MONEY_FIELDS = [
+  "packageId",
+  "expiresAt",
+] as const satisfies readonly (keyof UpdateSubscriberInput)[];
 
 export const SubscriberListQuerySchema = z
   .object({
@@ -84,7 +105,13 @@ export const SubscriberListQuerySchema = z
     siteId: idSchema("site").optional(),
     expiresAfter: InstantSchema.optional(),
     expiresBefore: InstantSchema.optional(),
-    q: z.string().trim().min(2).max(64).optional().meta({ description: "Case-insensitive match on name, phone or username" }),
+    q: z
+      .string()
+      .trim()
+      .min(2)
+      .max(64)
+      .optional()
+      .meta({ description: "Case-insensitive match on name, phone or username" }),
   })
   .strict();
 export type SubscriberListQuery = z.infer<typeof SubscriberListQuerySchema>;
