@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError } from "../domain/errors.js";
 import { idPattern, newId } from "../domain/ids.js";
-import type { ApiKey, CreateApiKeyInput, Role } from "../domain/schemas/api-key.js";
+import { type ApiKey, type CreateApiKeyInput, type Role, toPublicApiKey } from "../domain/schemas/api-key.js";
 import type { Page, PageRequest, Repositories, StoredApiKey } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, idempotentCreate } from "./idempotent-create.js";
@@ -41,12 +41,12 @@ export async function createApiKey(
     { type: "api-key", id: stored.id },
     async (claim) => {
       await deps.repos.apiKeys.create(stored, { idempotency: claim });
-      return { ...publicKey(stored), secret: token };
+      return { ...toPublicApiKey(stored), secret: token };
     },
     // A replay cannot show the secret again: it was never stored.
     async (id) => {
       const key = await deps.repos.apiKeys.get(caller.tenantId, id);
-      return key && publicKey(key);
+      return key && toPublicApiKey(key);
     },
   );
 }
@@ -108,10 +108,4 @@ export async function authenticate(
   if (key.revokedAt) return { ok: false, reason: "revoked" };
   if (tenant?.status !== "active") return { ok: false, reason: "tenant-disabled" };
   return { ok: true, caller: { tenantId, role: key.role, actor: { kind: "api-key", id: keyId } } };
-}
-
-function publicKey(key: StoredApiKey): ApiKey {
-  const { secretHash: _hash, version: _version, ...rest } = key as StoredApiKey & { updatedAt?: string };
-  const { updatedAt: _updated, ...out } = rest as typeof rest & { updatedAt?: string };
-  return out;
 }

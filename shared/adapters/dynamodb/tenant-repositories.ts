@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
-import type { ApiKey } from "../../domain/schemas/api-key.js";
+import { type ApiKey, toPublicApiKey } from "../../domain/schemas/api-key.js";
 import type { Nas } from "../../domain/schemas/nas.js";
 import type { Package } from "../../domain/schemas/package.js";
 import type { Site } from "../../domain/schemas/site.js";
@@ -139,24 +139,14 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
   }
   async list(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
     const out = await this.store.list(tenantId, "KEY#", page);
-    return { items: out.items.map(withoutHash), nextCursor: out.nextCursor };
+    return { items: out.items.map(toPublicApiKey), nextCursor: out.nextCursor };
   }
   async revoke(tenantId: string, id: string, at: string): Promise<ApiKey> {
     const current = await this.get(tenantId, id);
     if (!current) throw new NotFoundError(`API key ${id} not found`);
     if (current.revokedAt) throw new ConflictError(`API key ${id} is already revoked`);
-    return withoutHash(
+    return toPublicApiKey(
       await this.store.update(tenantId, keys.apiKeySk(id), id, { revokedAt: at }, current.version, at),
     );
   }
-}
-
-function withoutHash(key: StoredApiKey): ApiKey {
-  const {
-    secretHash: _hash,
-    version: _version,
-    updatedAt: _updated,
-    ...rest
-  } = key as StoredApiKey & { updatedAt?: string };
-  return rest;
 }

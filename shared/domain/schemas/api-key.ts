@@ -20,6 +20,11 @@ export const ApiKeySchema = z
   .meta({ id: "ApiKey", description: "Key metadata; the secret is shown once, at creation" });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
+/** A key as clients see it: parsing strips everything not in the schema (hash, version, timestamps). */
+export function toPublicApiKey(stored: ApiKey): ApiKey {
+  return ApiKeySchema.parse(stored);
+}
+
 export const CreateApiKeySchema = z
   .object({ name: NameSchema, role: RoleSchema })
   .strict()
