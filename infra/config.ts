@@ -1,6 +1,6 @@
 import { type Environment, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { z } from "zod";
+import * as z from "zod";
 
 export const STAGES = ["dev", "prod"] as const;
 export type StageName = (typeof STAGES)[number];

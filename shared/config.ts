@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Thrown at cold start when the environment is incomplete, naming every missing variable. */
 export class ConfigError extends Error {

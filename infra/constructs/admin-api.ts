@@ -16,7 +16,12 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS } from "../../shared/http/cors.js";
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from "../../shared/http/cors.js";
 import type { Operation } from "../../shared/http/operation.js";
 import { routeKey } from "../../shared/http/operation.js";
 import type { ThrottleConfig } from "../config.js";
@@ -45,7 +50,7 @@ export interface AdminApiProps {
 }
 
 /** Matches the `access-control-max-age` the handlers send in local mode (shared/http/cors.ts). */
-const CORS_MAX_AGE = Duration.seconds(600);
+const CORS_MAX_AGE = Duration.seconds(CORS_MAX_AGE_SECONDS);
 
 /** One JSON object per request; never headers or bodies (they carry API keys and personal data). */
 const ACCESS_LOG_FIELDS = {

@@ -1,5 +1,5 @@
 import { monotonicFactory } from "ulid";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Resource ids are `<prefix>_<ULID>`: unguessable enough for URLs, lexicographically sortable by

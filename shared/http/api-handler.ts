@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError, NotFoundError, UnauthorizedError } from "../domain/errors.js";
 import { hashIdempotencyKey, requestFingerprint } from "../domain/idempotency.js";
 import { requirePermission } from "../domain/permissions.js";

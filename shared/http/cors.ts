@@ -8,6 +8,8 @@ export interface CorsConfig {
 
 export const CORS_ALLOWED_HEADERS = ["authorization", "content-type", "idempotency-key", "if-match"];
 export const CORS_ALLOWED_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"];
+/** How long browsers may cache a preflight answer. */
+export const CORS_MAX_AGE_SECONDS = 600;
 export const CORS_EXPOSED_HEADERS = ["idempotent-replayed", "location"];
 
 export function corsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CorsConfig {
@@ -38,6 +40,6 @@ export function preflightHeaders(config: CorsConfig, origin: string | undefined)
     ...base,
     "access-control-allow-methods": CORS_ALLOWED_METHODS.join(","),
     "access-control-allow-headers": CORS_ALLOWED_HEADERS.join(","),
-    "access-control-max-age": "600",
+    "access-control-max-age": String(CORS_MAX_AGE_SECONDS),
   };
 }

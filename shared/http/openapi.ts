@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Operation } from "./operation.js";
 import { PROBLEM_CONTENT_TYPE } from "./problem.js";
 import { PageQueryShape } from "./request.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { buildOpenApi } from "../../../shared/http/openapi.js";
 import { defineOperation, type Operation } from "../../../shared/http/operation.js";
 import { ok } from "./respond.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Currencies the gateways we integrate settle in. Money is always integer minor units. */
 export const CurrencySchema = z.enum(["BDT", "INR", "NPR", "PKR", "LKR", "USD"]).meta({

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { AuditFieldsShape, NameSchema, NotesSchema } from "./common.js";
 

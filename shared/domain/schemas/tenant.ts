@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { AuditFieldsShape, CurrencySchema, NameSchema, TimeZoneSchema } from "./common.js";
 
