@@ -1,5 +1,6 @@
 import { IdempotencyMismatchError, NotFoundError } from "../domain/errors.js";
 import { IDEMPOTENCY_TTL_SECONDS, IdempotencyKeyClaimed } from "../domain/idempotency.js";
+import { type IdKind, newId } from "../domain/ids.js";
 import type { IdempotencyClaim } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 
@@ -45,4 +46,46 @@ export async function idempotentCreate<T>(
       throw new NotFoundError(`The ${resource.type} created with this Idempotency-Key no longer exists`);
     return { resource: original, replayed: true };
   }
+}
+
+/** The fields every new tenant record starts with. */
+export function newRecord(kind: IdKind, caller: Caller, deps: ServiceDeps) {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  return {
+    id: newId(kind, now.getTime()),
+    tenantId: caller.tenantId,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/** A create of a record in the tenant's partition: write it (with the claim), or replay the first one. */
+export function createOnce<T extends { id: string }>(
+  deps: ServiceDeps,
+  caller: Caller,
+  idempotency: IdempotencyRequest | undefined,
+  type: string,
+  record: T,
+  write: (record: T, claim: IdempotencyClaim | undefined) => Promise<void>,
+  load: (id: string) => Promise<T | undefined>,
+): Promise<Created<T>> {
+  return idempotentCreate(
+    deps,
+    caller,
+    idempotency,
+    { type, id: record.id },
+    async (claim) => {
+      await write(record, claim);
+      return record;
+    },
+    load,
+  );
+}
+
+/** A read that must find something: a missing record (or another tenant's) is a 404. */
+export function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new NotFoundError(`${what} not found`);
+  return value;
 }

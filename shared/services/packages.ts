@@ -1,43 +1,28 @@
-import { NotFoundError } from "../domain/errors.js";
-import { newId } from "../domain/ids.js";
 import type { CreatePackageInput, Package, UpdatePackageInput } from "../domain/schemas/package.js";
 import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
-import { type Created, idempotentCreate } from "./idempotent-create.js";
+import { type Created, createOnce, found, newRecord } from "./idempotent-create.js";
 
-export async function createPackage(
+export function createPackage(
   deps: ServiceDeps,
   caller: Caller,
   input: CreatePackageInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Package>> {
-  const now = deps.clock.now().toISOString();
-  const pkg: Package = {
-    ...input,
-    id: newId("package"),
-    tenantId: caller.tenantId,
-    archived: false,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
-  return idempotentCreate(
+  const pkg: Package = { ...input, ...newRecord("package", caller, deps), archived: false };
+  return createOnce(
     deps,
     caller,
     idempotency,
-    { type: "package", id: pkg.id },
-    async (claim) => {
-      await deps.repos.packages.create(pkg, { idempotency: claim });
-      return pkg;
-    },
+    "package",
+    pkg,
+    (record, claim) => deps.repos.packages.create(record, { idempotency: claim }),
     (id) => deps.repos.packages.get(caller.tenantId, id),
   );
 }
 
 export async function getPackage(deps: ServiceDeps, caller: Caller, id: string): Promise<Package> {
-  const pkg = await deps.repos.packages.get(caller.tenantId, id);
-  if (!pkg) throw new NotFoundError(`Package ${id} not found`);
-  return pkg;
+  return found(await deps.repos.packages.get(caller.tenantId, id), `Package ${id}`);
 }
 
 export function listPackages(deps: ServiceDeps, caller: Caller, page: PageRequest): Promise<Page<Package>> {

@@ -1,44 +1,30 @@
-import { ConflictError, NotFoundError } from "../domain/errors.js";
-import { newId } from "../domain/ids.js";
+import { ConflictError } from "../domain/errors.js";
 import type { CreateNasInput, Nas, UpdateNasInput } from "../domain/schemas/nas.js";
 import type { CreateSiteInput, Site, UpdateSiteInput } from "../domain/schemas/site.js";
 import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
-import { type Created, idempotentCreate } from "./idempotent-create.js";
+import { type Created, createOnce, found, newRecord } from "./idempotent-create.js";
 
-export async function createSite(
+export function createSite(
   deps: ServiceDeps,
   caller: Caller,
   input: CreateSiteInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Site>> {
-  const now = deps.clock.now().toISOString();
-  const site: Site = {
-    ...input,
-    id: newId("site"),
-    tenantId: caller.tenantId,
-    archived: false,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
-  return idempotentCreate(
+  const site: Site = { ...input, ...newRecord("site", caller, deps), archived: false };
+  return createOnce(
     deps,
     caller,
     idempotency,
-    { type: "site", id: site.id },
-    async (claim) => {
-      await deps.repos.sites.create(site, { idempotency: claim });
-      return site;
-    },
+    "site",
+    site,
+    (record, claim) => deps.repos.sites.create(record, { idempotency: claim }),
     (id) => deps.repos.sites.get(caller.tenantId, id),
   );
 }
 
 export async function getSite(deps: ServiceDeps, caller: Caller, id: string): Promise<Site> {
-  const site = await deps.repos.sites.get(caller.tenantId, id);
-  if (!site) throw new NotFoundError(`Site ${id} not found`);
-  return site;
+  return found(await deps.repos.sites.get(caller.tenantId, id), `Site ${id}`);
 }
 
 export function listSites(deps: ServiceDeps, caller: Caller, page: PageRequest): Promise<Page<Site>> {
@@ -73,40 +59,27 @@ export async function archiveSite(deps: ServiceDeps, caller: Caller, id: string)
   );
 }
 
-export async function createNas(
+export function createNas(
   deps: ServiceDeps,
   caller: Caller,
   siteId: string,
   input: CreateNasInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Nas>> {
-  const now = deps.clock.now().toISOString();
-  const nas: Nas = {
-    ...input,
-    id: newId("nas"),
-    tenantId: caller.tenantId,
-    siteId,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
-  return idempotentCreate(
+  const nas: Nas = { ...input, ...newRecord("nas", caller, deps), siteId };
+  return createOnce(
     deps,
     caller,
     idempotency,
-    { type: "nas", id: nas.id },
-    async (claim) => {
-      await deps.repos.nas.create(nas, { idempotency: claim });
-      return nas;
-    },
+    "nas",
+    nas,
+    (record, claim) => deps.repos.nas.create(record, { idempotency: claim }),
     (id) => deps.repos.nas.get(caller.tenantId, siteId, id),
   );
 }
 
 export async function getNas(deps: ServiceDeps, caller: Caller, siteId: string, nasId: string): Promise<Nas> {
-  const nas = await deps.repos.nas.get(caller.tenantId, siteId, nasId);
-  if (!nas) throw new NotFoundError(`NAS ${nasId} not found at site ${siteId}`);
-  return nas;
+  return found(await deps.repos.nas.get(caller.tenantId, siteId, nasId), `NAS ${nasId} at site ${siteId}`);
 }
 
 export async function listNas(

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from "../domain/errors.js";
+import { ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import { requirePermission } from "../domain/permissions.js";
 import {
@@ -11,7 +11,7 @@ import {
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
 import type { Page, PageRequest, Patch } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
-import { type Created, idempotentCreate } from "./idempotent-create.js";
+import { type Created, found, idempotentCreate } from "./idempotent-create.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -69,9 +69,7 @@ export async function createSubscriber(
 }
 
 export async function getSubscriber(deps: ServiceDeps, caller: Caller, id: string): Promise<Subscriber> {
-  const sub = await deps.repos.subscribers.get(caller.tenantId, id);
-  if (!sub) throw new NotFoundError(`Subscriber ${id} not found`);
-  return sub;
+  return found(await deps.repos.subscribers.get(caller.tenantId, id), `Subscriber ${id}`);
 }
 
 export function listSubscribers(
