@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import { RadiusConfigError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, RetryPolicySchema, resolveRetryPolicy } from "./retry.js";
 

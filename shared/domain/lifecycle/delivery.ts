@@ -1,0 +1,28 @@
+/*
+ * Exact-second delivery (decision 1). EventBridge Scheduler fires within a minute of its `at()`
+ * time, so the schedule is set a minute before the due instant and the fired Lambda hands the
+ * command to SQS with DelaySeconds covering the rest. Rounding is up: acting a fraction of a
+ * second late is fine, cutting someone off before their paid second is not.
+ */
+
+export const SCHEDULER_LEAD_SECONDS = 60;
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+export interface DeliveryPlan {
+  /** Whole-second instant for the one-time schedule; never before `now`. */
+  readonly scheduleAt: Date;
+  /** DelaySeconds (0..900) to put on the message if it is sent at `now`. */
+  readonly delaySeconds: number;
+}
+
+export function planDelivery(dueAt: Date, now: Date): DeliveryPlan {
+  const lead = Math.floor((dueAt.getTime() - SCHEDULER_LEAD_SECONDS * 1000) / 1000) * 1000;
+  const earliest = Math.ceil(now.getTime() / 1000) * 1000;
+  return { scheduleAt: new Date(Math.max(lead, earliest)), delaySeconds: sqsDelaySeconds(dueAt, now) };
+}
+
+/** Seconds from `now` to the due instant, rounded up and clamped to what SQS accepts. */
+export function sqsDelaySeconds(dueAt: Date, now: Date): number {
+  const seconds = Math.ceil((dueAt.getTime() - now.getTime()) / 1000);
+  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, seconds));
+}
