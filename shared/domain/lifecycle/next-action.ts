@@ -1,31 +1,10 @@
-import * as z from "zod";
-import { InstantSchema } from "../schemas/common.js";
+import type { NextAction } from "../schemas/lifecycle-fields.js";
 import type { Package } from "../schemas/package.js";
 import { expiresAtOf, graceEndsAt, isManualHold } from "./entitlement.js";
-import {
-  type LifecyclePolicy,
-  type LifecycleSubscriber,
-  offsetSeconds,
-  ReminderChannelSchema,
-  ReminderOffsetSchema,
-} from "./policy.js";
+import { type LifecyclePolicy, type LifecycleSubscriber, offsetSeconds } from "./policy.js";
 import { leaveQuietHours } from "./zoned-time.js";
 
-/** What the subscriber's single schedule is set for (decision 2): the payload the scheduler carries. */
-export const NextActionSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("reminder"),
-    at: InstantSchema,
-    offset: ReminderOffsetSchema,
-    channel: ReminderChannelSchema,
-    /** The expiresAt the reminder is relative to. */
-    cycle: InstantSchema,
-  }),
-  z.object({ kind: z.literal("expire"), at: InstantSchema }),
-  z.object({ kind: z.literal("grace_end"), at: InstantSchema }),
-  z.object({ kind: z.literal("unpause"), at: InstantSchema }),
-]);
-export type NextAction = z.infer<typeof NextActionSchema>;
+export { type NextAction, NextActionSchema } from "../schemas/lifecycle-fields.js";
 export type ReminderAction = Extract<NextAction, { kind: "reminder" }>;
 
 /** Reminders go to subscribers who are, or were until their entitlement ran out, connected. */

@@ -1,15 +1,18 @@
 import * as z from "zod";
-import { InstantSchema, TimeZoneSchema } from "../schemas/common.js";
+import { TimeZoneSchema } from "../schemas/common.js";
+import {
+  ReminderChannelSchema,
+  type ReminderOffset,
+  ReminderOffsetSchema,
+} from "../schemas/lifecycle-fields.js";
 import { SubscriberSchema } from "../schemas/subscriber.js";
 import type { Tenant } from "../schemas/tenant.js";
 
-/** "-5d", "-12h", "+30m", "0": when a reminder goes out relative to expiry (or the postpaid due instant). */
-export const ReminderOffsetSchema = z
-  .string()
-  .regex(/^(0|[+-][1-9][0-9]{0,3}[dhm])$/, { message: 'must look like "-5d", "-12h", "+30m" or "0"' });
-export type ReminderOffset = z.infer<typeof ReminderOffsetSchema>;
-
-export const ReminderChannelSchema = z.enum(["sms", "email"]);
+export {
+  ReminderChannelSchema,
+  type ReminderOffset,
+  ReminderOffsetSchema,
+} from "../schemas/lifecycle-fields.js";
 
 export const ReminderRuleSchema = z
   .object({ offset: ReminderOffsetSchema, channel: ReminderChannelSchema })
@@ -77,23 +80,8 @@ export function offsetSeconds(offset: ReminderOffset): number {
   return (m[1] === "-" ? -1 : 1) * Number(m[2]) * unit;
 }
 
-/*
- * Lifecycle state the Subscriber schema does not carry yet. Kept optional so a stored Subscriber is
- * a valid LifecycleSubscriber; they must be persisted with the subscriber for pause, manual holds
- * and reminder de-duplication to survive a round trip.
- */
-export const LifecycleFieldsShape = {
-  /** Why a `suspended` subscriber is suspended: an admin hold survives payments, a lapse does not. */
-  suspendReason: z.enum(["manual", "lapsed"]).optional(),
-  /** Entitlement left when paused (negative when paused in grace); restored on unpause. */
-  pausedRemainingSeconds: z.number().int().optional(),
-  /** Automatic unpause instant. */
-  pausedUntil: InstantSchema.optional(),
-  /** Reminders sent in the cycle that ends at `cycle` (the expiresAt they were relative to). */
-  remindersSent: z
-    .object({ cycle: InstantSchema, offsets: z.array(ReminderOffsetSchema).max(10) })
-    .optional(),
-};
+export { LifecycleFieldsShape } from "../schemas/lifecycle-fields.js";
 
-export const LifecycleSubscriberSchema = SubscriberSchema.extend(LifecycleFieldsShape);
+/** The subscriber schema carries the lifecycle fields; the alias keeps the lifecycle's vocabulary. */
+export const LifecycleSubscriberSchema = SubscriberSchema;
 export type LifecycleSubscriber = z.infer<typeof LifecycleSubscriberSchema>;

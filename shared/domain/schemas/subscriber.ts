@@ -9,6 +9,7 @@ import {
   PhoneSchema,
   text,
 } from "./common.js";
+import { LifecycleFieldsShape, NextActionSchema } from "./lifecycle-fields.js";
 
 export const SubscriberIdSchema = idSchema("subscriber");
 
@@ -49,6 +50,8 @@ export const SubscriberSchema = z
     nasId: idSchema("nas").optional(),
     status: SubscriberStatusSchema,
     expiresAt: InstantSchema.optional().meta({ description: "When the paid entitlement ends (UTC)" }),
+    ...LifecycleFieldsShape,
+    nextAction: NextActionSchema.optional(),
     ...AuditFieldsShape,
   })
   .meta({ id: "Subscriber" });

@@ -1,0 +1,46 @@
+import * as z from "zod";
+import { InstantSchema } from "./common.js";
+
+/*
+ * Lifecycle state stored on the subscriber. It lives here, not in lifecycle/, so the subscriber
+ * schema can carry it without an import cycle (the lifecycle imports the subscriber schema).
+ */
+
+/** "-5d", "-12h", "+30m", "0": when a reminder goes out relative to expiry (or the postpaid due instant). */
+export const ReminderOffsetSchema = z
+  .string()
+  .regex(/^(0|[+-][1-9][0-9]{0,3}[dhm])$/, { message: 'must look like "-5d", "-12h", "+30m" or "0"' });
+export type ReminderOffset = z.infer<typeof ReminderOffsetSchema>;
+
+export const ReminderChannelSchema = z.enum(["sms", "email"]);
+
+/** What the subscriber's single schedule is set for (decision 2): the payload the scheduler carries. */
+export const NextActionSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("reminder"),
+      at: InstantSchema,
+      offset: ReminderOffsetSchema,
+      channel: ReminderChannelSchema,
+      /** The expiresAt the reminder is relative to. */
+      cycle: InstantSchema,
+    }),
+    z.object({ kind: z.literal("expire"), at: InstantSchema }),
+    z.object({ kind: z.literal("grace_end"), at: InstantSchema }),
+    z.object({ kind: z.literal("unpause"), at: InstantSchema }),
+  ])
+  .meta({ id: "NextAction", description: "The one thing due next for this subscriber and when" });
+export type NextAction = z.infer<typeof NextActionSchema>;
+
+export const LifecycleFieldsShape = {
+  /** Why a `suspended` subscriber is suspended: an admin hold survives payments, a lapse does not. */
+  suspendReason: z.enum(["manual", "lapsed"]).optional(),
+  /** Entitlement left when paused (negative when paused in grace); restored on unpause. */
+  pausedRemainingSeconds: z.number().int().optional(),
+  /** Automatic unpause instant. */
+  pausedUntil: InstantSchema.optional(),
+  /** Reminders sent in the cycle that ends at `cycle` (the expiresAt they were relative to). */
+  remindersSent: z
+    .object({ cycle: InstantSchema, offsets: z.array(ReminderOffsetSchema).max(10) })
+    .optional(),
+};
