@@ -1,4 +1,5 @@
 import type { ApiKey, Role } from "../domain/schemas/api-key.js";
+import type { EdgeCommand } from "../domain/schemas/edge-command.js";
 import type { Nas } from "../domain/schemas/nas.js";
 import type { Package } from "../domain/schemas/package.js";
 import type { Site } from "../domain/schemas/site.js";
@@ -83,10 +84,28 @@ export interface NasRepository {
   delete(tenantId: string, siteId: string, nasId: string): Promise<void>;
 }
 
+/**
+ * A subscriber as stored: the public record plus the transactional outbox, the edge command that
+ * was committed with the last state change and has not yet been handed to the site queue.
+ */
+export interface StoredSubscriber extends Subscriber {
+  readonly pendingCommand?: EdgeCommand | undefined;
+}
+
+export interface OverdueSubscriber {
+  readonly tenantId: string;
+  readonly subscriberId: string;
+  readonly dueAt: string;
+}
+
 export interface SubscriberRepository {
-  /** Creates the subscriber, reserves its username and writes its first timeline event atomically. */
-  create(subscriber: Subscriber, event: TimelineEvent, options?: WriteOptions): Promise<void>;
-  get(tenantId: string, subscriberId: string): Promise<Subscriber | undefined>;
+  /** Creates the subscriber, reserves its username and writes its first timeline events atomically. */
+  create(
+    subscriber: StoredSubscriber,
+    events: TimelineEvent | readonly TimelineEvent[],
+    options?: WriteOptions,
+  ): Promise<void>;
+  get(tenantId: string, subscriberId: string): Promise<StoredSubscriber | undefined>;
   list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>>;
   /** Applies `patch` only if the stored version is `expectedVersion`; bumps it and appends `event`. */
   update(
@@ -95,7 +114,20 @@ export interface SubscriberRepository {
     patch: Patch<Subscriber>,
     expectedVersion: number,
     event: TimelineEvent,
-  ): Promise<Subscriber>;
+  ): Promise<StoredSubscriber>;
+  /**
+   * Stores `next` (whose version is expectedVersion + 1) in place of the version read, with its
+   * timeline events, in one transaction.
+   */
+  save(
+    next: StoredSubscriber,
+    expectedVersion: number,
+    events: readonly TimelineEvent[],
+  ): Promise<StoredSubscriber>;
+  /** Marks the outbox command as handed to the queue, unless a newer change replaced it. */
+  clearPendingCommand(subscriber: StoredSubscriber, commandId: string): Promise<void>;
+  /** Subscribers with lifecycle work due before `cutoff` (all tenants), oldest first per shard. */
+  overdue(cutoff: string, limit: number): Promise<OverdueSubscriber[]>;
   timeline(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<TimelineEvent>>;
   /** Whether any non-terminated subscriber is at the site (on the given NAS, when named). */
   anyAtSite(tenantId: string, siteId: string, nasId?: string): Promise<boolean>;

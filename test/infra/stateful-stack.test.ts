@@ -28,11 +28,11 @@ describe("stateful stack", () => {
     });
   });
 
-  it("has the five GSIs of the shared table definition, projecting all attributes", () => {
+  it("has the GSIs of the shared table definition with their projections", () => {
     const [table] = resourcesOfType(dev.stateful, "AWS::DynamoDB::Table");
     const indexes = table?.properties.GlobalSecondaryIndexes;
 
-    expect(indexes).toHaveLength(5);
+    expect(indexes).toHaveLength(6);
     expect(indexes).toEqual(
       GLOBAL_INDEXES.map((index) =>
         expect.objectContaining({
@@ -41,7 +41,7 @@ describe("stateful stack", () => {
             { AttributeName: index.partitionKey, KeyType: "HASH" },
             { AttributeName: index.sortKey, KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "ALL" },
+          Projection: { ProjectionType: index.projection },
         }),
       ),
     );

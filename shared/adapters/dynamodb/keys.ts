@@ -23,6 +23,12 @@
  * | GSI3  | T#{t}#SUB#PKG#{packageId}   | {subId}                | filter by package; package in use   |
  * | GSI4  | T#{t}#SUB#SITE#{siteId}     | {subId}                | filter by site; site in use         |
  * | GSI5  | T#{t}#SUB#EXP               | {expiresAt}#{subId}    | expiring before/after (range query) |
+ * | GSI6  | DUE#{shard 0-15}            | {dueAt}#{t}#{subId}    | safety sweep: overdue work, all     |
+ * |       |                             |                        | tenants (KEYS_ONLY, sparse)         |
+ *
+ * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
+ * (`pendingCommand`), the time it was issued. The sweep finds what a lost schedule or a crash
+ * between commit and send left behind; a subscriber with nothing due has no GSI6 entry.
  *
  * Access patterns and how they are served (no Scan anywhere):
  * - get tenant / package / site / NAS / key by id: GetItem on (T#{t}, ...).
@@ -34,6 +40,7 @@
  *   all); the remaining filters become a FilterExpression on that query, bounded per page.
  * - authenticate an API key: GetItem (T#{t}, KEY#{keyId}) with t and keyId parsed from the token.
  * - unique username per tenant: conditional Put of UNAME#... in the subscriber's transaction.
+ * - overdue lifecycle work: Query GSI6 on each DUE#{shard} with GSI6SK < cutoff.
  */
 
 export const keys = {
@@ -55,11 +62,21 @@ export const keys = {
     package: (t: string, packageId: string) => `T#${t}#SUB#PKG#${packageId}`,
     site: (t: string, siteId: string) => `T#${t}#SUB#SITE#${siteId}`,
     expiry: (t: string) => `T#${t}#SUB#EXP`,
+    due: (shard: number) => `DUE#${shard}`,
   },
 } as const;
 
-export type GsiName = "GSI1" | "GSI2" | "GSI3" | "GSI4" | "GSI5";
-export const GSI_NAMES: readonly GsiName[] = ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5"];
+export type GsiName = "GSI1" | "GSI2" | "GSI3" | "GSI4" | "GSI5" | "GSI6";
+export const GSI_NAMES: readonly GsiName[] = ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5", "GSI6"];
+
+/** The due index is sharded so the month-end burst spreads over partitions; the sweep reads all. */
+export const DUE_SHARDS = 16;
+
+export function dueShard(subscriberId: string): number {
+  let h = 0;
+  for (let i = 0; i < subscriberId.length; i++) h = (h * 31 + subscriberId.charCodeAt(i)) >>> 0;
+  return h % DUE_SHARDS;
+}
 
 /** Attributes that belong to the key design, stripped before an item leaves the adapter. */
 export const KEY_ATTRIBUTES: readonly string[] = [

@@ -1,18 +1,21 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, VersionConflictError } from "../../domain/errors.js";
 import type { Subscriber, SubscriberListQuery } from "../../domain/schemas/subscriber.js";
 import type { TimelineEvent } from "../../domain/schemas/timeline.js";
 import type {
+  OverdueSubscriber,
   Page,
   PageRequest,
   Patch,
+  StoredSubscriber,
   SubscriberRepository,
   WriteOptions,
 } from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { withIdempotency } from "./idempotency.js";
 import { toRecord } from "./items.js";
-import { keys } from "./keys.js";
+import { DUE_SHARDS, dueShard, keys } from "./keys.js";
 import { buildSubscriberQuery } from "./subscriber-query.js";
 import { mustExist } from "./tenant-store.js";
 import { type GuardedItem, transact } from "./transact.js";
@@ -26,7 +29,11 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     private readonly tableName: string,
   ) {}
 
-  async create(sub: Subscriber, event: TimelineEvent, options: WriteOptions = {}): Promise<void> {
+  async create(
+    sub: StoredSubscriber,
+    events: TimelineEvent | readonly TimelineEvent[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     await transact(this.doc, [
       {
         item: {
@@ -40,12 +47,14 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       },
       this.reserveUsername(sub),
       ...this.referenceGuards(sub.tenantId, sub),
-      this.eventPut(sub.tenantId, event),
+      ...(Array.isArray(events) ? events : [events]).map((e: TimelineEvent) =>
+        this.eventPut(sub.tenantId, e),
+      ),
       ...withIdempotency(this.tableName, sub.tenantId, options.idempotency),
     ]);
   }
 
-  async get(tenantId: string, subscriberId: string): Promise<Subscriber | undefined> {
+  async get(tenantId: string, subscriberId: string): Promise<StoredSubscriber | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -53,7 +62,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         ConsistentRead: true,
       }),
     );
-    return out.Item ? toRecord<Subscriber>(out.Item) : undefined;
+    return out.Item ? toRecord<StoredSubscriber>(out.Item) : undefined;
   }
 
   async update(
@@ -62,17 +71,36 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     patch: Patch<Subscriber>,
     expectedVersion: number,
     event: TimelineEvent,
-  ): Promise<Subscriber> {
+  ): Promise<StoredSubscriber> {
     const current = await this.get(tenantId, subscriberId);
     if (!current) throw new NotFoundError(`Subscriber ${subscriberId} not found`);
-    const conflict = () =>
-      new VersionConflictError(
-        `Subscriber ${subscriberId} is not at version ${expectedVersion}: reload it and retry`,
-        current.version,
-      );
-    if (current.version !== expectedVersion) throw conflict();
-
+    if (current.version !== expectedVersion)
+      throw versionConflict(subscriberId, expectedVersion, current.version);
     const next = applyPatch(current, patch, expectedVersion + 1, event.at);
+    return this.write(current, next, [event]);
+  }
+
+  async save(
+    next: StoredSubscriber,
+    expectedVersion: number,
+    events: readonly TimelineEvent[],
+  ): Promise<StoredSubscriber> {
+    const current = await this.get(next.tenantId, next.id);
+    if (!current) throw new NotFoundError(`Subscriber ${next.id} not found`);
+    if (current.version !== expectedVersion) throw versionConflict(next.id, expectedVersion, current.version);
+    return this.write(current, { ...next, version: expectedVersion + 1 }, events);
+  }
+
+  /** Replaces `current` by `next` if nobody wrote in between; moves the username reservation if it changed. */
+  private async write(
+    current: StoredSubscriber,
+    next: StoredSubscriber,
+    events: readonly TimelineEvent[],
+  ): Promise<StoredSubscriber> {
+    const { tenantId, id } = current;
+    const expectedVersion = current.version;
+    const conflict = () =>
+      new VersionConflictError(`Subscriber ${id} changed while version ${expectedVersion} was being updated: reload it and retry`);
     const items: GuardedItem[] = [
       {
         item: {
@@ -87,7 +115,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         onConditionFailed: conflict,
       },
       ...this.referenceGuards(tenantId, changedReferences(current, next)),
-      this.eventPut(tenantId, { ...event, version: next.version }),
+      ...events.map((e) => this.eventPut(tenantId, { ...e, version: next.version })),
     ];
     if (current.username.toLowerCase() !== next.username.toLowerCase()) {
       items.push(this.reserveUsername(next), {
@@ -96,7 +124,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
             TableName: this.tableName,
             Key: { PK: keys.tenantPk(tenantId), SK: keys.usernameSk(current.username) },
             ConditionExpression: "subscriberId = :id",
-            ExpressionAttributeValues: { ":id": subscriberId },
+            ExpressionAttributeValues: { ":id": id },
           },
         },
         onConditionFailed: conflict,
@@ -104,6 +132,53 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     }
     await transact(this.doc, items);
     return next;
+  }
+
+  async clearPendingCommand(sub: StoredSubscriber, commandId: string): Promise<void> {
+    const due = dueIndex({ ...sub, pendingCommand: undefined });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: keys.subscriberPk(sub.tenantId, sub.id), SK: keys.subscriberSk() },
+          UpdateExpression: due
+            ? "REMOVE pendingCommand SET GSI6PK = :pk, GSI6SK = :sk"
+            : "REMOVE pendingCommand, GSI6PK, GSI6SK",
+          ConditionExpression: "pendingCommand.commandId = :cid",
+          ExpressionAttributeValues: {
+            ":cid": commandId,
+            ...(due ? { ":pk": due.GSI6PK, ":sk": due.GSI6SK } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      // A newer change replaced the command (it has its own outbox entry), or it was already cleared.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async overdue(cutoff: string, limit: number): Promise<OverdueSubscriber[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, (_, shard) =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: "GSI6",
+            KeyConditionExpression: "GSI6PK = :pk AND GSI6SK < :cutoff",
+            ExpressionAttributeValues: { ":pk": keys.gsi.due(shard), ":cutoff": cutoff },
+            Limit: Math.max(1, Math.ceil(limit / DUE_SHARDS)),
+          }),
+        ),
+      ),
+    );
+    return perShard
+      .flatMap((out) => out.Items ?? [])
+      .map((item) => {
+        const [dueAt = "", tenantId = "", subscriberId = ""] = String(item.GSI6SK).split("#");
+        return { dueAt, tenantId, subscriberId };
+      })
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .slice(0, limit);
   }
 
   async list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>> {
@@ -190,9 +265,10 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return false;
   }
 
-  private toItem(sub: Subscriber): Record<string, unknown> {
+  private toItem(sub: StoredSubscriber): Record<string, unknown> {
     const t = sub.tenantId;
     return {
+      ...dueIndex(sub),
       ...sub,
       PK: keys.subscriberPk(t, sub.id),
       SK: keys.subscriberSk(),
@@ -295,14 +371,36 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
   }
 }
 
-function applyPatch(current: Subscriber, patch: Patch<Subscriber>, version: number, at: string): Subscriber {
+function versionConflict(id: string, expected: number, current: number): VersionConflictError {
+  return new VersionConflictError(
+    `Subscriber ${id} is at version ${current}, not ${expected}: reload it and retry`,
+    current,
+  );
+}
+
+/** GSI6 keys: when the earliest lifecycle work for this subscriber is due (absent = nothing). */
+function dueIndex(sub: StoredSubscriber): { GSI6PK: string; GSI6SK: string } | undefined {
+  const candidates = [sub.nextAction?.at, sub.pendingCommand?.issuedAt].filter(
+    (v): v is string => typeof v === "string",
+  );
+  if (candidates.length === 0) return undefined;
+  const dueAt = candidates.sort()[0];
+  return { GSI6PK: keys.gsi.due(dueShard(sub.id)), GSI6SK: `${dueAt}#${sub.tenantId}#${sub.id}` };
+}
+
+function applyPatch(
+  current: StoredSubscriber,
+  patch: Patch<Subscriber>,
+  version: number,
+  at: string,
+): StoredSubscriber {
   const next: Record<string, unknown> = { ...current };
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined || field === "id" || field === "tenantId" || field === "createdAt") continue;
     if (value === null) delete next[field];
     else next[field] = value;
   }
-  return { ...(next as Subscriber), version, updatedAt: at };
+  return { ...(next as unknown as StoredSubscriber), version, updatedAt: at };
 }
 
 /** The references a change touches; a changed site re-checks the NAS under the new site too. */

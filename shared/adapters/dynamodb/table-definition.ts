@@ -7,8 +7,12 @@ import { GSI_NAMES } from "./keys.js";
 export const TABLE_KEY = { partitionKey: "PK", sortKey: "SK" } as const;
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
 
+/** The due index (GSI6) only locates work: the sweep re-reads each subscriber consistently. */
+const KEYS_ONLY: ReadonlySet<string> = new Set(["GSI6"]);
+
 export const GLOBAL_INDEXES = GSI_NAMES.map((name) => ({
   indexName: name,
   partitionKey: `${name}PK`,
   sortKey: `${name}SK`,
+  projection: KEYS_ONLY.has(name) ? ("KEYS_ONLY" as const) : ("ALL" as const),
 }));
