@@ -109,8 +109,10 @@ export class EventBridgeSubscriberScheduler implements SubscriberScheduler {
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const updated = await this.send("update", input, `${token}-u${round}`);
         if (updated === "done") return;
-        if (updated === "missing" && (await this.send("create", input, `${token}-c${round}`)) === "done")
-          return;
+        if (updated === "missing") {
+          const created = await this.send("create", input, `${token}-c${round}`);
+          if (created === "done") return;
+        }
         // Someone else changed the schedule meanwhile: write again, so this (later) write lands last.
         await jitter();
       }

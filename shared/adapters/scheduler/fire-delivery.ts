@@ -87,7 +87,7 @@ export class FireDelivery<J extends DeliveryJob> {
     const attempt: Attempt<J> = { job, number, deadline: Date.now() + this.policy.attemptTimeoutMs };
     let call: Promise<void>;
     try {
-      call = this.target(job.fire);
+      call = Promise.resolve(this.target(job.fire));
     } catch (error) {
       this.failed(job, number, error);
       return;

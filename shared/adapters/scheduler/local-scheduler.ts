@@ -59,6 +59,8 @@ interface Entry extends StoredSchedule {
 const NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 /** setTimeout's longest delay; a later schedule re-arms when this one runs out. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** Dead letters kept for deadLetters(); the oldest go first (onDeadLetter sees every one). */
+const DEAD_LETTER_LIMIT = 10_000;
 
 export class LocalSubscriberScheduler implements SubscriberScheduler {
   private readonly options: z.output<typeof OptionsSchema>;
@@ -156,7 +158,7 @@ export class LocalSubscriberScheduler implements SubscriberScheduler {
     return this.entries.size;
   }
 
-  /** Fires whose target kept failing, oldest first (the DLQ). */
+  /** Fires whose target kept failing, oldest first (the DLQ; the latest 10,000). */
   deadLetters(): readonly DeadLetter[] {
     return [...this.letters];
   }
@@ -219,6 +221,7 @@ export class LocalSubscriberScheduler implements SubscriberScheduler {
       deadLetteredAt: new Date(),
     };
     this.letters.push(letter);
+    if (this.letters.length > DEAD_LETTER_LIMIT) this.letters.shift();
     this.logger.warn("scheduled fire dead-lettered", { ...ids(entry), attempts, error: err });
     try {
       this.options.onDeadLetter?.(letter);
@@ -248,9 +251,8 @@ export class LocalSubscriberScheduler implements SubscriberScheduler {
     const file = this.options.stateFile;
     this.loaded ??= file
       ? readScheduleState(file).then((stored) => {
+          // Every upsert and remove waits for this, so nothing in memory predates the file.
           for (const s of stored) {
-            // Upserts made before the file was read are newer than what it holds.
-            if (this.entries.has(s.name)) continue;
             const entry: Entry = { ...s, seq: this.seq++ };
             this.entries.set(s.name, entry);
             this.heap.push(entry);
@@ -270,7 +272,7 @@ export class LocalSubscriberScheduler implements SubscriberScheduler {
     if (this.nextWrite) return this.nextWrite;
     const write = this.writeChain.then(() => {
       this.nextWrite = undefined;
-      return writeScheduleState(file, this.entries.values());
+      return writeScheduleState(file, [...this.entries.values()]);
     });
     this.nextWrite = write;
     this.writeChain = write.catch(() => undefined);
