@@ -8,6 +8,7 @@ export { type CommandRequest, type CommandResult, runCommand } from "./commands.
 export { type FaultAction, FaultPlan, type FaultRule } from "./faults.js";
 export { formatUptime, MENU, type Menu } from "./menus.js";
 export { type ChangeListener, type ModelChange, RouterModel, type RouterModelOptions } from "./model.js";
+export { NasRadiusServer, type NasRadiusServerOptions, type NasRadiusStats } from "./radius-server.js";
 export { RouterRestServer } from "./rest-server.js";
 export { seedDemoRouter } from "./seed.js";
 export { type Row, TrapError } from "./table.js";

@@ -76,8 +76,9 @@ export class RouterModel {
     return row;
   }
 
-  set(menu: Menu, id: string, values: Readonly<Record<string, string>>): Row {
-    const row = this.mustTable(menu).update(id, values);
+  /** `internal` as for `add`: the RADIUS listener records a CoA's rate-limit on a live session. */
+  set(menu: Menu, id: string, values: Readonly<Record<string, string>>, internal = false): Row {
+    const row = this.mustTable(menu).update(id, values, internal);
     this.emit(menu, "set", row);
     return row;
   }
