@@ -17,7 +17,11 @@ try {
   if (!demo) throw new Error("no demo tenant");
   const headers = { authorization: `Bearer ${demo.ownerToken}` };
   const url = `${cloud.url}/v1/subscribers?limit=25`;
-  await runConcurrent(100, CONCURRENCY, async () => void (await (await fetch(url, { headers })).arrayBuffer()));
+  await runConcurrent(
+    100,
+    CONCURRENCY,
+    async () => void (await (await fetch(url, { headers })).arrayBuffer()),
+  );
 
   const t0 = performance.now();
   const api = await runConcurrent(TOTAL, CONCURRENCY, async () => {

@@ -20,7 +20,11 @@ if (!name || !existsSync(join(here, `${name}.ts`))) {
 
 const child = spawn(process.execPath, ["--import", "tsx", join(here, `${name}.ts`), ...args], {
   stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  env: {
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  },
 });
 let last = "";
 child.stdout.on("data", (d: Buffer) => {

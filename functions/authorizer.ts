@@ -5,7 +5,7 @@ import type {
 import type { AuthorizerContext } from "../shared/http/api-handler.js";
 import { createLogger } from "../shared/logger.js";
 import { authenticate } from "../shared/services/api-keys.js";
-import { apiDeps } from "./api/deps.js";
+import { functionDeps } from "./deps.js";
 
 const logger = createLogger({ service: "authorizer" });
 const denied = { isAuthorized: false, context: { tenantId: "", role: "", keyId: "" } } as const;
@@ -17,7 +17,7 @@ export async function handler(
   const header = event.headers?.authorization ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) return denied;
-  const result = await authenticate(apiDeps().repos, match[1]);
+  const result = await authenticate(functionDeps().repos, match[1]);
   if (!result.ok) {
     logger.info("denied", { reason: result.reason, route: event.routeKey });
     return denied;

@@ -10,10 +10,21 @@ export class ConfigError extends Error {
 
 const ApiConfigSchema = z.object({
   TABLE_NAME: z.string().min(1),
-  /** Set only for DynamoDB Local; in AWS the SDK resolves the regional endpoint. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).default("us-east-1"),
   CORS_ALLOWED_ORIGINS: z.string().default(""),
+  /** Per-site command queues are named `${SITE_QUEUE_PREFIX}-${tenantId}-${siteId}`. */
+  SITE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
+  /** The subscriber schedules: group, the lifecycle function they invoke, its role and DLQ. */
+  SCHEDULE_GROUP: z.string().min(1),
+  LIFECYCLE_FUNCTION_ARN: z.string().startsWith("arn:"),
+  SCHEDULER_ROLE_ARN: z.string().startsWith("arn:"),
+  SCHEDULER_DLQ_ARN: z.string().startsWith("arn:"),
+  /** Set only in local mode (DynamoDB Local, the local SQS and Scheduler); AWS resolves its own. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  SCHEDULER_ENDPOINT: z.url().optional(),
+  /** A schedule closer than this is moved to now + this (AWS rejects at() in the past); default 5. */
+  SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

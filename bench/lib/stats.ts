@@ -12,7 +12,11 @@ export function round(value: number, digits = 2): number {
 }
 
 /** Runs `task` `total` times with at most `concurrency` in flight; returns each call's latency in ms. */
-export async function runConcurrent(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<number[]> {
+export async function runConcurrent(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   const worker = async () => {

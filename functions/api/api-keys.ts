@@ -1,5 +1,5 @@
 import { createApiHandler } from "../../shared/http/api-handler.js";
-import { apiDeps } from "./deps.js";
+import { functionDeps } from "../deps.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 
-export const handler = createApiHandler(apiKeyOperations, { deps: () => apiDeps() });
+export const handler = createApiHandler(apiKeyOperations, { deps: () => functionDeps() });

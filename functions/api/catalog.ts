@@ -27,6 +27,10 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
 ];
 
 export const AUTHORIZER_ENTRY = "functions/authorizer.ts";
+/** EventBridge Scheduler's target: one subscriber's due action. */
+export const LIFECYCLE_ENTRY = "functions/lifecycle.ts";
+/** Every few minutes: overdue actions and undelivered commands. */
+export const SWEEP_ENTRY = "functions/sweep.ts";
 
 export function allOperations(): Operation[] {
   return apiFunctions.flatMap((f) => f.operations);

@@ -1,5 +1,5 @@
 import { createApiHandler } from "../../shared/http/api-handler.js";
-import { apiDeps } from "./deps.js";
+import { functionDeps } from "../deps.js";
 import { packageOperations } from "./operations/packages.js";
 
-export const handler = createApiHandler(packageOperations, { deps: () => apiDeps() });
+export const handler = createApiHandler(packageOperations, { deps: () => functionDeps() });

@@ -5,22 +5,24 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
-import { AUTHORIZER_ENTRY, apiFunctions } from "../../functions/api/catalog.js";
-import { createLocalDocumentClient } from "../adapters/dynamodb/client.js";
+import { AUTHORIZER_ENTRY, apiFunctions, LIFECYCLE_ENTRY, SWEEP_ENTRY } from "../../functions/api/catalog.js";
+import { functionDeps } from "../../functions/deps.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
-import { createDynamoRepositories } from "../adapters/dynamodb/repositories.js";
-import { systemClock } from "../domain/clock.js";
+import { LocalSubscriberScheduler } from "../adapters/scheduler/local-scheduler.js";
 import type { ApiEvent, ApiResult } from "../http/api-handler.js";
 import { corsConfigFromEnv } from "../http/cors.js";
 import type { ServiceDeps } from "../services/caller.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
+import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
+import { startLocalSqs } from "./sqs/index.js";
 
 /**
  * The whole system on one machine, built from the deployed code: the API handlers and authorizer
- * behind a local API Gateway, on DynamoDB Local. Later components (scheduler, queues, edge agent,
- * simulated site) plug in as `LocalComponent`s started after the API.
+ * behind a local API Gateway, the lifecycle handler behind a local scheduler that speaks the
+ * EventBridge Scheduler API, per-site queues on a local SQS, all on DynamoDB Local. The edge agent
+ * and the simulated site plug in as further `LocalComponent`s.
  */
 export interface LocalComponent {
   readonly name: string;
@@ -41,20 +43,41 @@ export interface LocalCloudOptions {
 export interface LocalCloud {
   readonly url: string;
   readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
   readonly tableName: string;
   readonly deps: ServiceDeps;
+  readonly scheduler: LocalSubscriberScheduler;
   readonly demo?: DemoTenant;
   readonly components: LocalComponent[];
   stop(): Promise<void>;
 }
 
+/** Names and ARNs the local stand-ins answer to (the CDK stacks give the real ones). */
+const LOCAL_ENV = {
+  AWS_REGION: "local",
+  SITE_QUEUE_PREFIX: "isp-local",
+  SCHEDULE_GROUP: "isp-local",
+  LIFECYCLE_FUNCTION_ARN: "arn:aws:lambda:local:000000000000:function:isp-local-lifecycle",
+  SCHEDULER_ROLE_ARN: "arn:aws:iam::000000000000:role/isp-local-scheduler",
+  SCHEDULER_DLQ_ARN: "arn:aws:sqs:local:000000000000:isp-local-scheduler-dlq",
+  // The local scheduler fires on the second, so it needs no lead beyond one second.
+  SCHEDULER_MIN_LEAD_SECONDS: "1",
+} as const;
+
+const SWEEP_INTERVAL_MS = 60_000;
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const tableName = options.tableName ?? "isp-local";
-  const ddb: DynamoDbLocal | undefined = options.dynamoEndpoint
-    ? undefined
-    : await startDynamoDbLocal(options.dataDir ? { dbPath: join(options.dataDir, "dynamodb") } : {});
-  const dynamoEndpoint = options.dynamoEndpoint ?? ddb?.endpoint ?? "";
+  const components: LocalComponent[] = [];
+  const stopAll = async () => {
+    for (const c of [...components].reverse()) await c.stop().catch(() => undefined);
+  };
   try {
+    const ddb: DynamoDbLocal | undefined = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoDbLocal(options.dataDir ? { dbPath: join(options.dataDir, "dynamodb") } : {});
+    if (ddb) components.push({ name: "dynamodb-local", stop: ddb.stop });
+    const dynamoEndpoint = options.dynamoEndpoint ?? ddb?.endpoint ?? "";
     const admin = new DynamoDBClient({
       endpoint: dynamoEndpoint,
       region: "local",
@@ -63,15 +86,38 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await ensureTable(admin, tableName);
     admin.destroy();
 
-    // The handlers read their configuration from the environment, exactly as in Lambda.
-    process.env.TABLE_NAME = tableName;
-    process.env.DYNAMODB_ENDPOINT = dynamoEndpoint;
-    process.env.AWS_REGION ??= "local";
+    const sqs = await startLocalSqs(options.dataDir ? { stateFile: join(options.dataDir, "sqs.json") } : {});
+    components.push({ name: "sqs", stop: sqs.stop });
 
-    const deps: ServiceDeps = {
-      repos: createDynamoRepositories(createLocalDocumentClient(dynamoEndpoint), tableName),
-      clock: systemClock,
-    };
+    // The scheduler's target is the deployed lifecycle handler, called as Lambda would call it.
+    const lifecycle = await loadHandler<(event: unknown) => Promise<{ outcome: string }>>(LIFECYCLE_ENTRY);
+    const scheduler = new LocalSubscriberScheduler({
+      target: async (fire) => {
+        await lifecycle(fire);
+      },
+      ...(options.dataDir ? { stateFile: join(options.dataDir, "schedules.json") } : {}),
+    });
+    const schedulerApi = await startLocalSchedulerApi(scheduler);
+    components.push(
+      { name: "scheduler", stop: () => scheduler.stop() },
+      { name: "scheduler-api", stop: schedulerApi.stop },
+    );
+
+    // The handlers read their configuration from the environment, exactly as in Lambda.
+    Object.assign(process.env, LOCAL_ENV, {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      SQS_ENDPOINT: sqs.endpoint,
+      SCHEDULER_ENDPOINT: schedulerApi.endpoint,
+    });
+    const deps = functionDeps();
+    await scheduler.start();
+
+    const sweep = await loadHandler<() => Promise<unknown>>(SWEEP_ENTRY);
+    const sweeping = setInterval(() => void sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
+    sweeping.unref();
+    components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
+
     const demo = options.seed === false ? undefined : await loadOrSeedDemo(deps, options.dataDir);
     const server = createLocalApiGateway({
       routes: await loadRoutes(),
@@ -82,26 +128,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       server.once("error", reject);
       server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", () => resolve());
     });
+    components.push({
+      name: "api",
+      stop: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    });
     const address = server.address() as AddressInfo;
-    const components: LocalComponent[] = [];
     return {
       url: `http://${address.address}:${address.port}`,
       dynamoEndpoint,
+      sqsEndpoint: sqs.endpoint,
       tableName,
       deps,
+      scheduler,
       demo,
       components,
-      stop: async () => {
-        for (const c of components.reverse()) await c.stop();
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await ddb?.stop();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    await ddb?.stop();
+    await stopAll();
     throw error;
   }
+}
+
+async function loadHandler<H>(entry: string): Promise<H> {
+  const module = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: H };
+  return module.handler;
 }
 
 type Handler = (event: ApiEvent, context: Context) => Promise<ApiResult>;

@@ -1,7 +1,10 @@
 import type { Clock } from "../domain/clock.js";
 import type { Role } from "../domain/schemas/api-key.js";
 import type { Actor } from "../domain/schemas/timeline.js";
+import type { Logger } from "../logger.js";
+import type { SiteQueue } from "../ports/queue.js";
 import type { Repositories } from "../ports/repositories.js";
+import type { SubscriberScheduler } from "../ports/scheduler.js";
 
 /** Who is asking, resolved from the credential by the authorizer. */
 export interface Caller {
@@ -13,6 +16,11 @@ export interface Caller {
 export interface ServiceDeps {
   readonly repos: Repositories;
   readonly clock: Clock;
+  /** The one schedule per subscriber (EventBridge Scheduler, or the local scheduler). */
+  readonly scheduler: SubscriberScheduler;
+  /** Per-site command queues polled by the edge agents. */
+  readonly queue: SiteQueue;
+  readonly logger: Logger;
 }
 
 /** An Idempotency-Key as the service layer sees it: already hashed and tied to its request. */

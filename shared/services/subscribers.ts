@@ -1,20 +1,20 @@
 import { ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import { requirePermission } from "../domain/permissions.js";
-import {
-  type CreateSubscriberInput,
-  MONEY_FIELDS,
-  type Subscriber,
-  type SubscriberListQuery,
-  type UpdateSubscriberInput,
-} from "../domain/schemas/subscriber.js";
+import { nextDueInstant, policyForTenant, validityMs } from "../domain/lifecycle/index.js";
+import type { Package } from "../domain/schemas/package.js";
+import type { CreateSubscriberInput, Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
-import type { Page, PageRequest, Patch } from "../ports/repositories.js";
+import type { Page, PageRequest, StoredSubscriber } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, found, idempotentCreate } from "./idempotent-create.js";
+import { deliver, provisioned } from "./lifecycle.js";
+import { timelineEvent } from "./timeline.js";
 
-const HOUR_MS = 3_600_000;
-
+/**
+ * A new subscriber starts active with its first router command (provisioning) in the outbox and
+ * its first due action scheduled. Prepaid expiry defaults to now + the package validity; postpaid
+ * to the first due instant after now in the tenant's time zone.
+ */
 export async function createSubscriber(
   deps: ServiceDeps,
   caller: Caller,
@@ -22,28 +22,32 @@ export async function createSubscriber(
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Subscriber>> {
   const now = deps.clock.now();
-  const pkg = await deps.repos.packages.get(caller.tenantId, input.packageId);
+  const [pkg, tenant] = await Promise.all([
+    deps.repos.packages.get(caller.tenantId, input.packageId),
+    deps.repos.tenants.get(caller.tenantId),
+  ]);
   if (!pkg || pkg.archived) {
     throw new ValidationError("Unknown package", [
       { path: "packageId", message: "no such package, or it is archived" },
     ]);
   }
-  let expiresAt = input.expiresAt;
-  if (!expiresAt && pkg.billing.type === "prepaid") {
-    const { unit, count } = pkg.billing.validity;
-    expiresAt = new Date(now.getTime() + count * (unit === "days" ? 24 : 1) * HOUR_MS).toISOString();
-  }
+  const policy = policyForTenant(found(tenant, `Tenant ${caller.tenantId}`), tenant?.lifecycle);
   const at = now.toISOString();
-  const subscriber: Subscriber = {
-    ...input,
-    id: newId("subscriber"),
-    tenantId: caller.tenantId,
-    status: "active",
-    expiresAt,
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
+  const subscriber: StoredSubscriber = provisioned(
+    {
+      ...input,
+      id: newId("subscriber", now.getTime()),
+      tenantId: caller.tenantId,
+      status: "active",
+      expiresAt: input.expiresAt ?? defaultExpiry(pkg, policy.timeZone, now),
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    },
+    pkg,
+    policy,
+    now,
+  );
   const event = timelineEvent(
     caller,
     subscriber.id,
@@ -52,27 +56,34 @@ export async function createSubscriber(
     `Created on package ${pkg.name}`,
     {
       packageId: pkg.id,
-      expiresAt,
+      expiresAt: subscriber.expiresAt,
     },
   );
-  return idempotentCreate(
+  const result = await idempotentCreate<StoredSubscriber>(
     deps,
     caller,
     idempotency,
     { type: "subscriber", id: subscriber.id },
     async (claim) => {
-      await deps.repos.subscribers.create(subscriber, { ...event, version: 1 }, { idempotency: claim });
+      await deps.repos.subscribers.create(subscriber, [event], { idempotency: claim });
       return subscriber;
     },
     (id) => deps.repos.subscribers.get(caller.tenantId, id),
   );
+  if (!result.replayed) await deliver(deps, result.resource, now);
+  return { resource: publicSubscriber(result.resource), replayed: result.replayed };
+}
+
+function defaultExpiry(pkg: Package, timeZone: string, now: Date): string {
+  if (pkg.billing.type === "prepaid") return new Date(now.getTime() + validityMs(pkg)).toISOString();
+  return nextDueInstant(pkg.billing, timeZone, now).toISOString();
 }
 
 export async function getSubscriber(deps: ServiceDeps, caller: Caller, id: string): Promise<Subscriber> {
-  return found(await deps.repos.subscribers.get(caller.tenantId, id), `Subscriber ${id}`);
+  return publicSubscriber(found(await deps.repos.subscribers.get(caller.tenantId, id), `Subscriber ${id}`));
 }
 
-export function listSubscribers(
+export async function listSubscribers(
   deps: ServiceDeps,
   caller: Caller,
   query: SubscriberListQuery,
@@ -83,49 +94,8 @@ export function listSubscribers(
       { path: "expiresAfter", message: "must not be after expiresBefore" },
     ]);
   }
-  return deps.repos.subscribers.list(caller.tenantId, query, page);
-}
-
-export async function updateSubscriber(
-  deps: ServiceDeps,
-  caller: Caller,
-  id: string,
-  input: UpdateSubscriberInput,
-): Promise<Subscriber> {
-  const { version, ...patch } = input;
-  const changed = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined);
-  if (changed.some((f) => (MONEY_FIELDS as readonly string[]).includes(f)))
-    requirePermission(caller.role, "money:write");
-  if (changed.length === 0)
-    throw new ValidationError("Nothing to change", [
-      { path: "", message: "send at least one field besides version" },
-    ]);
-  const current = await getSubscriber(deps, caller, id);
-  if (current.status === "terminated")
-    throw new ValidationError("Subscriber is terminated", [
-      { path: "", message: "a terminated subscriber cannot be changed" },
-    ]);
-  const at = deps.clock.now().toISOString();
-  const event = timelineEvent(caller, id, at, "subscriber.updated", `Changed ${changed.join(", ")}`, {
-    fields: changed,
-    ...pick(patch, ["packageId", "siteId", "nasId", "expiresAt", "username", "service"]),
-  });
-  return deps.repos.subscribers.update(caller.tenantId, id, patch as Patch<Subscriber>, version, event);
-}
-
-/** DELETE terminates: the record and its timeline stay for audit; the router side follows. */
-export async function terminateSubscriber(
-  deps: ServiceDeps,
-  caller: Caller,
-  id: string,
-): Promise<Subscriber> {
-  const current = await getSubscriber(deps, caller, id);
-  if (current.status === "terminated") return current;
-  const at = deps.clock.now().toISOString();
-  const event = timelineEvent(caller, id, at, "subscriber.terminated", "Terminated", {
-    previousStatus: current.status,
-  });
-  return deps.repos.subscribers.update(caller.tenantId, id, { status: "terminated" }, current.version, event);
+  const out = await deps.repos.subscribers.list(caller.tenantId, query, page);
+  return { items: out.items.map(publicSubscriber), nextCursor: out.nextCursor };
 }
 
 export async function subscriberTimeline(
@@ -138,17 +108,10 @@ export async function subscriberTimeline(
   return deps.repos.subscribers.timeline(caller.tenantId, id, page);
 }
 
-export function timelineEvent(
-  caller: Pick<Caller, "actor">,
-  subscriberId: string,
-  at: string,
-  type: string,
-  summary: string,
-  data?: Record<string, unknown>,
-): TimelineEvent {
-  return { id: newId("event", Date.parse(at)), subscriberId, at, type, summary, actor: caller.actor, data };
+/** What clients see: the outbox is internal. */
+export function publicSubscriber(sub: StoredSubscriber): Subscriber {
+  const { pendingCommand: _outbox, ...rest } = sub;
+  return rest;
 }
 
-function pick<T extends object>(obj: T, fields: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([k, v]) => fields.includes(k) && v !== undefined));
-}
+export { timelineEvent };

@@ -8,7 +8,7 @@ import type { ServiceDeps } from "./caller.js";
  * the local seed), never through the tenant-scoped API.
  */
 export async function createTenant(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, "repos" | "clock">,
   input: CreateTenantInput,
 ): Promise<{ tenant: Tenant; ownerToken: string }> {
   const parsed = CreateTenantSchema.parse(input);

@@ -5,6 +5,7 @@ import { packageOperations } from "../../functions/api/operations/packages.js";
 import { systemClock } from "../../shared/domain/clock.js";
 import { type ApiEvent, createApiHandler } from "../../shared/http/api-handler.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
+import { createLogger } from "../../shared/logger.js";
 import type { Repositories } from "../../shared/ports/repositories.js";
 import { call, startTestCloud } from "../support/api.js";
 
@@ -68,9 +69,14 @@ describe("internal errors", () => {
           },
         ),
     });
-    const handler = createApiHandler(packageOperations, {
-      deps: () => ({ repos: failing, clock: systemClock }),
-    });
+    const deps = {
+      repos: failing,
+      clock: systemClock,
+      logger: createLogger({}, "silent"),
+      scheduler: { upsert: async () => undefined, remove: async () => undefined },
+      queue: { send: async () => undefined },
+    };
+    const handler = createApiHandler(packageOperations, { deps: () => deps });
     const event = {
       routeKey: "GET /v1/packages",
       rawPath: "/v1/packages",

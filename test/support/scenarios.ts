@@ -64,6 +64,16 @@ export const scenarios: Record<string, Scenario> = {
     method: "DELETE",
     path: `/v1/subscribers/${await fresh.subscriber(w, d)}`,
   }),
+  subscriberAction: async (w, d) => ({
+    method: "POST",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}/actions`,
+    body: { action: "suspend", version: 1, note: "Cable cut reported" },
+  }),
+  "subscriberAction:money": async (w, d) => ({
+    method: "POST",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}/actions`,
+    body: { action: "renew", version: 1, periods: 2 },
+  }),
   subscriberTimeline: async (w) => ({ method: "GET", path: `/v1/subscribers/${w.subscriberId}/timeline` }),
 
   listSites: async () => ({ method: "GET", path: "/v1/sites" }),
@@ -123,6 +133,8 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   updateSubscriber: ["owner", "admin", "billing", "support"],
   "updateSubscriber:money": MONEY,
   terminateSubscriber: MONEY,
+  subscriberAction: ["owner", "admin", "billing", "support"],
+  "subscriberAction:money": MONEY,
   listSites: READ,
   getSite: READ,
   listNas: READ,

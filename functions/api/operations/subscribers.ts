@@ -6,8 +6,10 @@ import {
   SubscriberSchema,
   UpdateSubscriberSchema,
 } from "../../../shared/domain/schemas/subscriber.js";
+import { SubscriberActionSchema } from "../../../shared/domain/schemas/subscriber-action.js";
 import { TimelineEventSchema } from "../../../shared/domain/schemas/timeline.js";
 import { defineOperation } from "../../../shared/http/operation.js";
+import * as actions from "../../../shared/services/subscriber-actions.js";
 import * as subscribers from "../../../shared/services/subscribers.js";
 import { created, ok, page } from "./respond.js";
 
@@ -65,7 +67,7 @@ export const subscriberOperations = [
     body: UpdateSubscriberSchema,
     response: { status: 200, schema: SubscriberSchema },
     handle: async ({ deps, caller, params, body }) =>
-      ok(await subscribers.updateSubscriber(deps, caller, params.subscriberId, body)),
+      ok(await actions.updateSubscriber(deps, caller, params.subscriberId, body)),
   }),
   defineOperation({
     id: "terminateSubscriber",
@@ -77,7 +79,21 @@ export const subscriberOperations = [
     params,
     response: { status: 200, schema: SubscriberSchema },
     handle: async ({ deps, caller, params }) =>
-      ok(await subscribers.terminateSubscriber(deps, caller, params.subscriberId)),
+      ok(await actions.terminateSubscriber(deps, caller, params.subscriberId)),
+  }),
+  defineOperation({
+    id: "subscriberAction",
+    method: "POST",
+    path: "/v1/subscribers/{subscriberId}/actions",
+    summary:
+      "Renew, suspend, resume, pause, unpause, set expiry or change package (send the current version); reschedules the subscriber",
+    tag,
+    permission: "subscribers:write",
+    params,
+    body: SubscriberActionSchema,
+    response: { status: 200, schema: SubscriberSchema },
+    handle: async ({ deps, caller, params, body }) =>
+      ok(await actions.runSubscriberAction(deps, caller, params.subscriberId, body)),
   }),
   defineOperation({
     id: "subscriberTimeline",

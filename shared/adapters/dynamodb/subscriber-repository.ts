@@ -100,7 +100,9 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     const { tenantId, id } = current;
     const expectedVersion = current.version;
     const conflict = () =>
-      new VersionConflictError(`Subscriber ${id} changed while version ${expectedVersion} was being updated: reload it and retry`);
+      new VersionConflictError(
+        `Subscriber ${id} changed while version ${expectedVersion} was being updated: reload it and retry`,
+      );
     const items: GuardedItem[] = [
       {
         item: {

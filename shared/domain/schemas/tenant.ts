@@ -1,8 +1,12 @@
 import * as z from "zod";
 import { idSchema } from "../ids.js";
+import { LifecyclePolicySchema } from "../lifecycle/policy.js";
 import { AuditFieldsShape, CurrencySchema, NameSchema, TimeZoneSchema } from "./common.js";
 
 export const TenantIdSchema = idSchema("tenant");
+
+/** Reminder offsets and channels, quiet hours, renewal rule; the time zone is the tenant's own. */
+export const TenantLifecycleSchema = LifecyclePolicySchema.omit({ timeZone: true });
 
 export const TenantSchema = z
   .object({
@@ -11,6 +15,7 @@ export const TenantSchema = z
     timeZone: TimeZoneSchema.meta({ description: "Used for cycle boundaries, quiet hours and message text" }),
     currency: CurrencySchema,
     status: z.enum(["active", "disabled"]),
+    lifecycle: TenantLifecycleSchema.optional(),
     ...AuditFieldsShape,
   })
   .meta({ id: "Tenant" });
@@ -21,6 +26,7 @@ export const CreateTenantSchema = z
     name: NameSchema,
     timeZone: TimeZoneSchema.default("Asia/Dhaka"),
     currency: CurrencySchema.default("BDT"),
+    lifecycle: TenantLifecycleSchema.optional(),
   })
   .strict();
 export type CreateTenantInput = z.input<typeof CreateTenantSchema>;

@@ -1,0 +1,50 @@
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
+import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
+import { SqsSiteQueue } from "../shared/adapters/queue/sqs-site-queue.js";
+import { EventBridgeSubscriberScheduler } from "../shared/adapters/scheduler/eventbridge-scheduler.js";
+import { type ApiConfig, loadApiConfig } from "../shared/config.js";
+import { systemClock } from "../shared/domain/clock.js";
+import { createLogger } from "../shared/logger.js";
+import type { ServiceDeps } from "../shared/services/caller.js";
+
+let cached: ServiceDeps | undefined;
+
+/**
+ * Adapters wired once per execution environment, for every function. The configuration is read on
+ * first use, which in Lambda is the cold start: a missing variable fails there, naming it. The
+ * *_ENDPOINT variables point the same SDK clients at the local cloud's stand-ins.
+ */
+export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
+  if (cached) return cached;
+  const local = { credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+  const region = config.AWS_REGION;
+  const doc = createDocumentClient({
+    region,
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT, ...local } : {}),
+  });
+  const sqs = new SQSClient({
+    region,
+    ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, ...local } : {}),
+  });
+  const scheduler = new SchedulerClient({
+    region,
+    ...(config.SCHEDULER_ENDPOINT ? { endpoint: config.SCHEDULER_ENDPOINT, ...local } : {}),
+  });
+  cached = {
+    repos: createDynamoRepositories(doc, config.TABLE_NAME),
+    clock: systemClock,
+    logger: createLogger({ service: "isp-billing" }),
+    queue: new SqsSiteQueue({ prefix: config.SITE_QUEUE_PREFIX, client: sqs }),
+    scheduler: new EventBridgeSubscriberScheduler({
+      client: scheduler,
+      groupName: config.SCHEDULE_GROUP,
+      targetArn: config.LIFECYCLE_FUNCTION_ARN,
+      roleArn: config.SCHEDULER_ROLE_ARN,
+      deadLetterArn: config.SCHEDULER_DLQ_ARN,
+      ...(config.SCHEDULER_MIN_LEAD_SECONDS ? { minimumLeadSeconds: config.SCHEDULER_MIN_LEAD_SECONDS } : {}),
+    }),
+  };
+  return cached;
+}
