@@ -1,8 +1,10 @@
 /*
  * Exact-second delivery (decision 1). EventBridge Scheduler fires within a minute of its `at()`
  * time, so the schedule is set a minute before the due instant and the fired Lambda hands the
- * command to SQS with DelaySeconds covering the rest. Rounding is up: acting a fraction of a
- * second late is fine, cutting someone off before their paid second is not.
+ * command to SQS with DelaySeconds covering the rest. DelaySeconds is whole seconds, so it is
+ * rounded DOWN: the message surfaces up to a second early and the agent holds it until the
+ * command's notBefore, acting on the due instant to the millisecond. Rounding up instead would
+ * make every enforcement up to a second late. Nobody is cut off early: notBefore is the gate.
  */
 
 export const SCHEDULER_LEAD_SECONDS = 60;
@@ -21,8 +23,8 @@ export function planDelivery(dueAt: Date, now: Date): DeliveryPlan {
   return { scheduleAt: new Date(Math.max(lead, earliest)), delaySeconds: sqsDelaySeconds(dueAt, now) };
 }
 
-/** Seconds from `now` to the due instant, rounded up and clamped to what SQS accepts. */
+/** Whole seconds from `now` to the due instant, rounded down and clamped to what SQS accepts. */
 export function sqsDelaySeconds(dueAt: Date, now: Date): number {
-  const seconds = Math.ceil((dueAt.getTime() - now.getTime()) / 1000);
+  const seconds = Math.floor((dueAt.getTime() - now.getTime()) / 1000);
   return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, seconds));
 }
