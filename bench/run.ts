@@ -26,14 +26,19 @@ const child = spawn(process.execPath, ["--import", "tsx", join(here, `${name}.ts
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   },
 });
-let last = "";
+// Keep only the tail of the output: the last complete line is the figures.
+let tail = "";
 child.stdout.on("data", (d: Buffer) => {
   process.stdout.write(d);
-  const lines = (last + d.toString()).split("\n").filter((l) => l.trim() !== "");
-  last = lines[lines.length - 1] ?? last;
+  tail = (tail + d.toString()).slice(-65_536);
 });
 child.on("exit", (code) => {
   if (code !== 0) process.exit(code ?? 1);
+  const last =
+    tail
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .pop() ?? "";
   try {
     JSON.parse(last);
   } catch {

@@ -116,14 +116,20 @@ export interface SubscriberRepository {
     event: TimelineEvent,
   ): Promise<StoredSubscriber>;
   /**
-   * Stores `next` (whose version is expectedVersion + 1) in place of the version read, with its
-   * timeline events, in one transaction.
+   * Stores `next` in place of `current` (the record as read; `next` becomes current.version + 1)
+   * with its timeline events, in one transaction that fails with a version conflict if anyone wrote
+   * in between. No re-read: the caller has just read `current`.
    */
   save(
+    current: StoredSubscriber,
     next: StoredSubscriber,
-    expectedVersion: number,
     events: readonly TimelineEvent[],
   ): Promise<StoredSubscriber>;
+  /**
+   * Appends timeline events that record something other than a state change (a reminder sent or
+   * failed): the subscriber and its version stay as they are. NotFoundError if it does not exist.
+   */
+  appendEvents(tenantId: string, subscriberId: string, events: readonly TimelineEvent[]): Promise<void>;
   /** Marks the outbox command as handed to the queue, unless a newer change replaced it. */
   clearPendingCommand(subscriber: StoredSubscriber, commandId: string): Promise<void>;
   /** Subscribers with lifecycle work due before `cutoff` (all tenants), oldest first per shard. */

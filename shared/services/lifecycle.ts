@@ -76,7 +76,7 @@ export async function commitTransition(
   const events: TimelineEvent[] = transition.events.map((e) =>
     timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
   );
-  const saved = await deps.repos.subscribers.save(next, ctx.sub.version, events);
+  const saved = await deps.repos.subscribers.save(ctx.sub, next, events);
   await deliver(deps, saved, now);
   return saved;
 }
@@ -89,11 +89,12 @@ export async function commitTransition(
  */
 export async function deliver(deps: LifecycleDeps, sub: StoredSubscriber, now: Date): Promise<boolean> {
   const log = deps.logger.child({ tenantId: sub.tenantId, subscriberId: sub.id, version: sub.version });
-  let complete = true;
-  const command = sub.pendingCommand;
-  if (command) {
+  const sendCommand = async () => {
+    const command = sub.pendingCommand;
+    if (!command) return true;
     try {
-      const delaySeconds = sqsDelaySeconds(new Date(command.notBefore), now);
+      // The delay is taken at the moment of sending: time spent committing must not make it late.
+      const delaySeconds = sqsDelaySeconds(new Date(command.notBefore), deps.clock.now());
       await deps.queue.send(sub.tenantId, sub.siteId, { body: JSON.stringify(command), delaySeconds });
       await deps.repos.subscribers.clearPendingCommand(sub, command.commandId);
       log.info("command queued", {
@@ -101,25 +102,28 @@ export async function deliver(deps: LifecycleDeps, sub: StoredSubscriber, now: D
         desired: command.desired.state,
         delaySeconds,
       });
+      return true;
     } catch (error) {
-      complete = false;
       log.error("command not queued; the sweep will retry", { commandId: command.commandId, error });
+      return false;
     }
-  }
-  try {
-    if (sub.nextAction) {
-      await deps.scheduler.upsert(
-        planDelivery(new Date(sub.nextAction.at), now).scheduleAt,
-        scheduledFire(sub, sub.nextAction),
-      );
-    } else {
-      await deps.scheduler.remove(sub.tenantId, sub.id);
+  };
+  const setSchedule = async () => {
+    try {
+      if (sub.nextAction) {
+        const fireAt = planDelivery(new Date(sub.nextAction.at), now).scheduleAt;
+        await deps.scheduler.upsert(fireAt, scheduledFire(sub, sub.nextAction));
+      } else {
+        await deps.scheduler.remove(sub.tenantId, sub.id);
+      }
+      return true;
+    } catch (error) {
+      log.error("schedule not set; the sweep will catch the action", { kind: sub.nextAction?.kind, error });
+      return false;
     }
-  } catch (error) {
-    complete = false;
-    log.error("schedule not set; the sweep will catch the action", { kind: sub.nextAction?.kind, error });
-  }
-  return complete;
+  };
+  const [sent, scheduled] = await Promise.all([sendCommand(), setSchedule()]);
+  return sent && scheduled;
 }
 
 export function scheduledFire(sub: StoredSubscriber, action: NextAction): ScheduledFire {

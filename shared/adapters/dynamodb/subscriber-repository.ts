@@ -80,15 +80,12 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return this.write(current, next, [event]);
   }
 
-  async save(
+  save(
+    current: StoredSubscriber,
     next: StoredSubscriber,
-    expectedVersion: number,
     events: readonly TimelineEvent[],
   ): Promise<StoredSubscriber> {
-    const current = await this.get(next.tenantId, next.id);
-    if (!current) throw new NotFoundError(`Subscriber ${next.id} not found`);
-    if (current.version !== expectedVersion) throw versionConflict(next.id, expectedVersion, current.version);
-    return this.write(current, { ...next, version: expectedVersion + 1 }, events);
+    return this.write(current, { ...next, version: current.version + 1 }, events);
   }
 
   /** Replaces `current` by `next` if nobody wrote in between; moves the username reservation if it changed. */
@@ -134,6 +131,29 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     }
     await transact(this.doc, items);
     return next;
+  }
+
+  async appendEvents(
+    tenantId: string,
+    subscriberId: string,
+    events: readonly TimelineEvent[],
+  ): Promise<void> {
+    // A transaction holds 100 items: one check that the subscriber exists, then the events.
+    for (let start = 0; start < events.length; start += 99) {
+      await transact(this.doc, [
+        {
+          item: {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: { PK: keys.subscriberPk(tenantId, subscriberId), SK: keys.subscriberSk() },
+              ConditionExpression: "attribute_exists(PK)",
+            },
+          },
+          onConditionFailed: () => new NotFoundError(`Subscriber ${subscriberId} not found`),
+        },
+        ...events.slice(start, start + 99).map((e) => this.eventPut(tenantId, { ...e, subscriberId })),
+      ]);
+    }
   }
 
   async clearPendingCommand(sub: StoredSubscriber, commandId: string): Promise<void> {
