@@ -57,9 +57,9 @@ describe("expiry to the second on the local cloud", () => {
     expect(suspension, JSON.stringify(commands.map((c) => c.command.reason))).toBeDefined();
     const lateness = (suspension?.receivedAt ?? 0) - expiresAt.getTime();
     process.stdout.write(`suspension visible ${lateness} ms after the expiry instant\n`);
-    // DelaySeconds is whole seconds, rounded down: the command surfaces up to 1 s early and the
+    // DelaySeconds is whole seconds, rounded down after a 1 s margin: the command surfaces 1-2 s early and the
     // agent holds it until notBefore, so the router acts on the due instant itself.
-    expect(lateness).toBeGreaterThanOrEqual(-1000);
+    expect(lateness).toBeGreaterThanOrEqual(-2000);
     expect(lateness).toBeLessThanOrEqual(1000);
     expect(suspension?.command).toMatchObject({
       reason: "expired",

@@ -13,17 +13,17 @@ describe("planDelivery", () => {
     });
   });
 
-  it("delays a message so it surfaces within the second before the due instant", () => {
-    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:00.250Z"))).toBe(59);
-    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:00Z"))).toBe(60);
-    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:59.999Z"))).toBe(0);
+  it("delays a message so it surfaces one to two seconds before the due instant", () => {
+    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:00.250Z"))).toBe(58);
+    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:00Z"))).toBe(59);
+    expect(sqsDelaySeconds(due, t("2026-03-01T11:59:58.999Z"))).toBe(0);
     expect(sqsDelaySeconds(due, t("2026-03-01T12:00:00Z"))).toBe(0);
   });
 
   it("clamps the schedule to now when the due instant is less than a minute away or past", () => {
     expect(planDelivery(due, t("2026-03-01T11:59:30.200Z"))).toEqual({
       scheduleAt: t("2026-03-01T11:59:31Z"),
-      delaySeconds: 29,
+      delaySeconds: 28,
     });
     expect(planDelivery(due, t("2026-03-01T12:05:00Z"))).toEqual({
       scheduleAt: t("2026-03-01T12:05:00Z"),
@@ -31,7 +31,7 @@ describe("planDelivery", () => {
     });
   });
 
-  it("surfaces at most a second before the due instant and never after it, when the delay fits in SQS", () => {
+  it("surfaces at most two seconds before the due instant and at least one, when the delay fits in SQS", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2e12 }),
@@ -41,8 +41,9 @@ describe("planDelivery", () => {
           const dueAt = new Date(nowMs + ahead);
           const landing = nowMs + sqsDelaySeconds(dueAt, now) * 1000;
           // The agent holds an early message until notBefore; a late one would make enforcement late.
-          expect(landing).toBeLessThanOrEqual(Math.max(dueAt.getTime(), nowMs));
-          expect(Math.max(dueAt.getTime(), nowMs) - landing).toBeLessThan(1000);
+          const target = Math.max(dueAt.getTime() - 1000, nowMs);
+          expect(landing).toBeLessThanOrEqual(target);
+          expect(target - landing).toBeLessThan(1000);
           const { scheduleAt } = planDelivery(dueAt, now);
           expect(scheduleAt.getTime()).toBeGreaterThanOrEqual(nowMs);
           expect(scheduleAt.getTime() % 1000).toBe(0);
