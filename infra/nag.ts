@@ -1,5 +1,8 @@
-import { type App, Validations } from "aws-cdk-lib";
+import { type App, Stack, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+// cdk-nag's own flattening, so an acknowledgement matches the finding id the IAM5 rule computes.
+import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
+import type { IConstruct } from "constructs";
 import type { AdminApi } from "./constructs/admin-api.js";
 
 /**
@@ -33,4 +36,19 @@ export function acknowledgePublicRoutes(api: AdminApi): void {
     const reason = PUBLIC_ROUTE_REASONS[key];
     if (reason) Validations.of(route).acknowledge({ id: "AwsSolutions-APIG4", reason });
   }
+}
+
+/**
+ * Acknowledges AwsSolutions-IAM5 for one wildcard resource on one role's policies, and nothing else:
+ * the finding id names the resource exactly as cdk-nag flattens it (`arn:<AWS::Partition>:...` when
+ * the stack is environment-agnostic, literal when it is pinned), so another wildcard on the same role,
+ * or this one widened, still fails synth.
+ */
+export function acknowledgeWildcardResource(role: IConstruct, resourceArn: string, reason: string): void {
+  Validations.of(role).acknowledge({ id: wildcardResourceFinding(role, resourceArn), reason });
+}
+
+/** The cdk-nag finding id of a wildcard resource in a policy statement, as the rule reports it. */
+export function wildcardResourceFinding(scope: IConstruct, resourceArn: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(resourceArn))}]`;
 }

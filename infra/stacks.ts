@@ -32,18 +32,22 @@ export function createStacks(
   const stateful = new StatefulStack(scope, `${prefix}-stateful`, {
     ...common,
     stackName: `${prefix}-stateful`,
-    description: `ISP billing (${config.stage}): table and other data that outlives deployments`,
+    description: `ISP billing (${config.stage}): table, schedule group, queues and topic that outlive deployments`,
     terminationProtection: config.deletionProtection,
     config,
   });
   const stateless = new StatelessStack(scope, `${prefix}-stateless`, {
     ...common,
     stackName: `${prefix}-stateless`,
-    description: `ISP billing (${config.stage}): functions and the admin HTTP API`,
+    description: `ISP billing (${config.stage}): functions, their schedules and the admin HTTP API`,
     config,
     table: stateful.table,
+    scheduleGroupName: stateful.scheduleGroupName,
+    schedulerDeadLetterQueue: stateful.schedulerDeadLetterQueue,
+    lifecycleFailureQueue: stateful.lifecycleFailureQueue,
+    siteQueuePrefix: stateful.siteQueuePrefix,
     apiFunctions: options.apiFunctions ?? apiFunctions,
   });
-  stateless.addStackDependency(stateful, "the functions use the table");
+  stateless.addStackDependency(stateful, "the functions use the table, the schedule group and the queues");
   return { stateful, stateless };
 }

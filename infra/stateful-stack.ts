@@ -1,25 +1,59 @@
 import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { StageConfig } from "./config.js";
 import { DataTable } from "./constructs/data-table.js";
+import { OperatorsTopic } from "./constructs/operators-topic.js";
+import { SecureQueue } from "./constructs/secure-queue.js";
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
+/** What SqsSiteQueue accepts (shared/adapters/queue/sqs-site-queue.ts) and the IAM grants are scoped by. */
+const SITE_QUEUE_PREFIX = /^[A-Za-z0-9_-]{1,16}$/;
+
 /**
- * Resources that hold data and outlive deployments: the table now; the per-site edge queues, the
- * agent-events queue, notification topics and the EventBridge Scheduler group join it, each as its
- * own construct created by its own `add...` method and exposed as a readonly property for the
- * stateless stack.
+ * Resources that hold data and outlive deployments: the table, the subscribers' schedule group, the
+ * dead-letter queues and the operators topic, each as its own construct created by its own `add...`
+ * method and exposed as a readonly property for the stateless stack. The per-site edge queues are
+ * created at run time (SqsSiteQueue) under `siteQueuePrefix`, never by CloudFormation.
  */
 export class StatefulStack extends Stack {
   readonly table: ITable;
+  /** EventBridge Scheduler group holding the one schedule per subscriber (DESIGN decision 2). */
+  readonly scheduleGroupName: string;
+  /** Target DLQ of every schedule: fires EventBridge Scheduler could not deliver to the lifecycle Lambda. */
+  readonly schedulerDeadLetterQueue: IQueue;
+  /** Lifecycle invocations that failed after Lambda's asynchronous retries (on-failure destination). */
+  readonly lifecycleFailureQueue: IQueue;
+  readonly operatorsTopic: ITopic;
+  /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}` (+ `-dlq`), created at run time. */
+  readonly siteQueuePrefix: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
-    this.table = this.addTable(props.config);
+    const { config } = props;
+    this.table = this.addTable(config);
+    this.scheduleGroupName = this.addScheduleGroup(config);
+    this.schedulerDeadLetterQueue = this.addDeadLetterQueue(
+      "SchedulerDeadLetters",
+      config,
+      "EventBridge Scheduler puts here the subscriber and sweep schedule fires it could not deliver to their Lambda target after its retries",
+    );
+    this.lifecycleFailureQueue = this.addDeadLetterQueue(
+      "LifecycleFailures",
+      config,
+      "the on-failure destination of the lifecycle Lambda, receiving the invocation records of scheduled fires that still failed after Lambda's asynchronous retries",
+    );
+    this.operatorsTopic = new OperatorsTopic(this, "Operators", {
+      displayName: `ISP billing operators (${config.stage})`,
+      removalPolicy: config.statefulRemovalPolicy,
+    }).topic;
+    this.siteQueuePrefix = siteQueuePrefix(config);
   }
 
   private addTable(config: StageConfig): ITable {
@@ -32,4 +66,38 @@ export class StatefulStack extends Stack {
     CrossStackReferences.of(table).produce(ReferenceStrength.STRONG);
     return table;
   }
+
+  /**
+   * Deleting a group deletes every schedule in it, i.e. every subscriber's next action: the group is
+   * retained in prod. Its name is a plain string (not a token) so the stateless stack's IAM ARNs,
+   * and the cdk-nag findings acknowledged on them, read the same in the template and in the code.
+   */
+  private addScheduleGroup(config: StageConfig): string {
+    const scheduleGroupName = `isp-billing-${config.stage}`;
+    new ScheduleGroup(this, "SubscriberSchedules", {
+      scheduleGroupName,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+    return scheduleGroupName;
+  }
+
+  private addDeadLetterQueue(id: string, config: StageConfig, deadLetterFor: string): IQueue {
+    return new SecureQueue(this, id, {
+      role: { kind: "dead-letter", deadLetterFor },
+      removalPolicy: config.statefulRemovalPolicy,
+    }).queue;
+  }
+}
+
+/**
+ * `isp-<stage>`: short, and not a prefix of any name CloudFormation gives this project's own queues
+ * (they start with the stack name, `isp-billing-...`), so the run-time grant on `isp-<stage>-*` can
+ * never reach them.
+ */
+function siteQueuePrefix(config: StageConfig): string {
+  const prefix = `isp-${config.stage}`;
+  if (!SITE_QUEUE_PREFIX.test(prefix) || "isp-billing-".startsWith(`${prefix}-`)) {
+    throw new Error(`StatefulStack: "${prefix}" is not a usable site queue prefix`);
+  }
+  return prefix;
 }

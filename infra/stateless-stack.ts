@@ -1,25 +1,40 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { type ApiFunctionSpec, AUTHORIZER_ENTRY } from "../functions/api/catalog.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
+import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
 import { grantTableAccess } from "./constructs/table-access.js";
 import { acknowledgePublicRoutes } from "./nag.js";
 
 export interface StatelessStackProps extends StackProps {
   readonly config: StageConfig;
   readonly table: ITable;
+  readonly scheduleGroupName: string;
+  readonly schedulerDeadLetterQueue: IQueue;
+  readonly lifecycleFailureQueue: IQueue;
+  readonly siteQueuePrefix: string;
   /** The API Lambdas and their routes: `apiFunctions` from the catalog. */
   readonly apiFunctions: readonly ApiFunctionSpec[];
 }
+
+/**
+ * API functions whose handlers change subscribers, and so set schedules and send to site queues
+ * (shared/services/lifecycle.ts `deliver`). The others load the same configuration but never call
+ * either, so they get the environment without the grants. A handler that starts to (e.g. sites
+ * provisioning queues) joins this list.
+ */
+export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["subscribers"]);
 
 /** Code and the things that route to it: replaceable at any time without touching data. */
 export class StatelessStack extends Stack {
   readonly api: AdminApi;
   readonly functions: ReadonlyMap<string, NodeLambda>;
   readonly authorizer: NodeLambda;
+  readonly lifecycle: SubscriberLifecycle;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -29,11 +44,24 @@ export class StatelessStack extends Stack {
       logRemovalPolicy: config.logRemovalPolicy,
     };
 
+    this.lifecycle = new SubscriberLifecycle(this, "SubscriberLifecycle", {
+      ...lambdaDefaults,
+      stage: config.stage,
+      table,
+      scheduleGroupName: props.scheduleGroupName,
+      schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
+      lifecycleFailureQueue: props.lifecycleFailureQueue,
+      siteQueuePrefix: props.siteQueuePrefix,
+      logLevel: config.logLevel,
+    });
+    // Every handler wires its adapters through functions/deps.ts, whose configuration needs all of it.
+    const { environment } = this.lifecycle;
+
     this.authorizer = new NodeLambda(this, "Authorizer", {
       ...lambdaDefaults,
       entry: AUTHORIZER_ENTRY,
       description: `API key authorizer (${config.stage})`,
-      environment: { TABLE_NAME: table.tableName, LOG_LEVEL: config.logLevel },
+      environment,
       // API Gateway waits at most 10 s for an authorizer; fail well before that.
       timeout: Duration.seconds(5),
     });
@@ -46,13 +74,10 @@ export class StatelessStack extends Stack {
         ...lambdaDefaults,
         entry: spec.entry,
         description: `${spec.name} API (${config.stage})`,
-        environment: {
-          TABLE_NAME: table.tableName,
-          CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(","),
-          LOG_LEVEL: config.logLevel,
-        },
+        environment: { ...environment, CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(",") },
       });
       grantTableAccess(table, lambda.function, "api");
+      if (SUBSCRIBER_CHANGING_API_FUNCTIONS.has(spec.name)) this.lifecycle.grantSubscriberChanges(lambda);
       functions.set(spec.name, lambda);
       routeGroups.push({ name: spec.name, handler: lambda.function, operations: spec.operations });
     }

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type App, Validations } from "aws-cdk-lib";
+import { type App, ArnFormat, Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match } from "aws-cdk-lib/assertions";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { type ApiFunctionSpec, apiFunctions } from "../../functions/api/catalog.js";
+import { SubscriberLifecycle } from "../../infra/constructs/subscriber-lifecycle.js";
 import { addAwsSolutionsChecks } from "../../infra/nag.js";
+import { SUBSCRIBER_CHANGING_API_FUNCTIONS } from "../../infra/stateless-stack.js";
 import { synthStage } from "./synth.js";
 
 // Synthesis with CloudFormation validation and cdk-nag takes seconds on a loaded machine.
@@ -41,12 +44,21 @@ function acknowledgements(app: App): { path: string; ids: string[] }[] {
   );
 }
 
+function sortByPath(list: { path: string; ids: string[] }[]) {
+  return [...list].sort((a, b) => `${a.path} ${a.ids}`.localeCompare(`${b.path} ${b.ids}`));
+}
+
 describe("cdk-nag AwsSolutions checks", () => {
-  it.each(["dev", "prod"])(
+  it.each([
+    ["dev", { stage: "dev" }],
+    ["prod", { stage: "prod" }],
+    // Pinned, ARNs hold the literal account and region, and so do the IAM5 finding ids acknowledged.
+    ["prod pinned to an account", { stage: "prod", account: "123456789012", region: "ap-south-1" }],
+  ])(
     "%s synthesizes with no unacknowledged error or warning and passes CloudFormation validation",
-    (stage) => {
+    (_, config) => {
       // app.synth() inside synthWithNag already throws on any error; warnings are checked here.
-      const { app, pack, assembly } = synthWithNag({ config: { stage } });
+      const { app, pack, assembly } = synthWithNag({ config });
 
       expect(describeViolations(pack.validateScope(app))).toEqual([]);
       const report: { pluginReports: { violations?: unknown[] }[] } = JSON.parse(
@@ -66,15 +78,68 @@ describe("cdk-nag AwsSolutions checks", () => {
     }
   });
 
-  it("acknowledges nothing but AwsSolutions-APIG4, and that only on the two public routes", () => {
+  it("acknowledges only the public routes, the dead-letter queues and the run-time-named wildcards", () => {
     const { app, stacks } = synthStage();
-    const publicRoutePaths = [...stacks.stateless.api.publicRoutes.values()].map((r) => r.node.path);
+    const { stateful, stateless } = stacks;
+    const wildcards = [
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/isp-billing-dev/*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:isp-dev-*]",
+    ];
+    const subscriberChangers = [
+      stateless.lifecycle.lifecycle,
+      stateless.lifecycle.sweep,
+      ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
+    ];
+    const expected = [
+      ...[...stateless.api.publicRoutes.values()].map((r) => ({
+        path: r.node.path,
+        ids: ["AwsSolutions-APIG4"],
+      })),
+      ...[stateful.schedulerDeadLetterQueue, stateful.lifecycleFailureQueue].map((q) => ({
+        path: q.node.path,
+        ids: ["AwsSolutions-SQS3"],
+      })),
+      ...subscriberChangers.flatMap((lambda) =>
+        wildcards.map((id) => ({ path: lambda?.role.node.path ?? "missing", ids: [id] })),
+      ),
+    ];
 
-    expect(acknowledgements(app)).toEqual(
-      expect.arrayContaining(publicRoutePaths.map((path) => ({ path, ids: ["AwsSolutions-APIG4"] }))),
-    );
-    expect(acknowledgements(app)).toHaveLength(2);
+    expect(sortByPath(acknowledgements(app))).toEqual(sortByPath(expected));
   });
+
+  it(
+    "fails synthesis when a subscriber-changing role gets a wildcard wider than the acknowledged ones",
+    () => {
+      const widen = (app: App) => {
+        const lifecycle = app.node.findAll().find((c) => c instanceof SubscriberLifecycle);
+        if (!(lifecycle instanceof SubscriberLifecycle)) throw new Error("no SubscriberLifecycle");
+        lifecycle.lifecycle.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ["sqs:SendMessage"],
+            resources: [
+              Stack.of(lifecycle).formatArn({
+                service: "sqs",
+                resource: "isp-*",
+                arnFormat: ArnFormat.NO_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        );
+      };
+
+      expect(() =>
+        synthStage({
+          beforeSynth: (app) => {
+            widen(app);
+            addAwsSolutionsChecks(app);
+          },
+        }),
+      ).toThrow(
+        /AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:isp-\*\]/,
+      );
+    },
+    SLOW,
+  );
 
   it(
     "fails synthesis when an operation is made public without a written reason",

@@ -3,7 +3,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DataTable } from "../../infra/constructs/data-table.js";
 import { GLOBAL_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from "../../shared/adapters/dynamodb/table-definition.js";
-import { resourcesOfType, type Synthesized, synthStage } from "./synth.js";
+import { asArray, field, type Json, resourcesOfType, type Synthesized, synthStage } from "./synth.js";
 
 describe("stateful stack", () => {
   let dev: Synthesized;
@@ -70,5 +70,141 @@ describe("stateful stack", () => {
     expect(
       () => new DataTable(stack, "Data", { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true }),
     ).toThrow(/conflicts with deletionProtection/);
+  });
+
+  describe("scheduling, queues and the operators topic", () => {
+    it("has the subscribers' schedule group, named from the stage", () => {
+      dev.stateful.resourcePropertiesCountIs("AWS::Scheduler::ScheduleGroup", { Name: "isp-billing-dev" }, 1);
+      prod.stateful.resourcePropertiesCountIs(
+        "AWS::Scheduler::ScheduleGroup",
+        { Name: "isp-billing-prod" },
+        1,
+      );
+      expect(dev.stacks.stateful.scheduleGroupName).toBe("isp-billing-dev");
+    });
+
+    it("exposes a site-queue prefix the adapter accepts and no queue of the stacks can match", () => {
+      for (const synth of [dev, prod]) {
+        const prefix = synth.stacks.stateful.siteQueuePrefix;
+        expect(prefix).toMatch(/^[A-Za-z0-9_-]{1,16}$/);
+        for (const stack of [synth.stacks.stateful, synth.stacks.stateless]) {
+          expect(stack.stackName.startsWith(`${prefix}-`), stack.stackName).toBe(false);
+        }
+        for (const queue of resourcesOfType(synth.stateful, "AWS::SQS::Queue")) {
+          expect(queue.properties.QueueName, queue.logicalId).toBeUndefined();
+        }
+      }
+      expect(dev.stacks.stateful.siteQueuePrefix).toBe("isp-dev");
+    });
+
+    it("encrypts every queue, keeps messages 14 days and refuses anything but TLS", () => {
+      const queues = resourcesOfType(dev.stateful, "AWS::SQS::Queue");
+      const policies = resourcesOfType(dev.stateful, "AWS::SQS::QueuePolicy");
+
+      expect(queues.length).toBeGreaterThanOrEqual(2);
+      for (const queue of queues) {
+        expect(
+          queue.properties.SqsManagedSseEnabled ?? queue.properties.KmsMasterKeyId,
+          queue.logicalId,
+        ).toBeTruthy();
+        expect(queue.properties.MessageRetentionPeriod, queue.logicalId).toBe(14 * 24 * 3600);
+        const policy = policies.find((p) =>
+          asArray(p.properties.Queues).some((q) => field(q, "Ref") === queue.logicalId),
+        );
+        expect(
+          asArray(field(policy?.properties.PolicyDocument, "Statement")),
+          queue.logicalId,
+        ).toContainEqual({
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: "sqs:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+          Resource: { "Fn::GetAtt": [queue.logicalId, "Arn"] },
+        });
+      }
+    });
+
+    it("gives every work queue a DLQ; the others are dead-letter targets of the stateless stack", () => {
+      const { stateful } = dev.stacks;
+      const deadLetterIds = [stateful.schedulerDeadLetterQueue, stateful.lifecycleFailureQueue].map(
+        (q) => (stateful.resolve(q.queueUrl) as { Ref: string }).Ref,
+      );
+      const exported = (logicalId: string) =>
+        Object.entries(
+          dev.stateful.toJSON().Outputs as Record<string, { Value: Json; Export: { Name: string } }>,
+        )
+          .filter(([, o]) => JSON.stringify(o.Value) === JSON.stringify({ "Fn::GetAtt": [logicalId, "Arn"] }))
+          .map(([, o]) => ({ "Fn::ImportValue": o.Export.Name }));
+      const statelessJson = JSON.stringify([
+        ...resourcesOfType(dev.stateless, "AWS::Scheduler::Schedule").map((s) =>
+          field(s.properties.Target, "DeadLetterConfig"),
+        ),
+        ...resourcesOfType(dev.stateless, "AWS::Lambda::EventInvokeConfig").map(
+          (c) => c.properties.DestinationConfig,
+        ),
+      ]);
+
+      for (const queue of resourcesOfType(dev.stateful, "AWS::SQS::Queue")) {
+        if (deadLetterIds.includes(queue.logicalId)) {
+          const [imported] = exported(queue.logicalId);
+          expect(imported, queue.logicalId).toBeDefined();
+          expect(statelessJson, queue.logicalId).toContain(JSON.stringify(imported));
+        } else {
+          expect(field(queue.properties.RedrivePolicy, "maxReceiveCount"), queue.logicalId).toEqual(
+            expect.any(Number),
+          );
+        }
+      }
+    });
+
+    it("encrypts the operators topic with a rotated customer-managed key and requires TLS to publish", () => {
+      const [key] = resourcesOfType(dev.stateful, "AWS::KMS::Key");
+
+      expect(key?.properties.EnableKeyRotation).toBe(true);
+      dev.stateful.hasResourceProperties("AWS::SNS::Topic", {
+        KmsMasterKeyId: { "Fn::GetAtt": [key?.logicalId, "Arn"] },
+      });
+      dev.stateful.hasResourceProperties("AWS::SNS::TopicPolicy", {
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: "Deny",
+              Action: "sns:Publish",
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            }),
+          ]),
+        }),
+      });
+    });
+
+    it("lets only this account's CloudWatch alarms publish through the topic and its key", () => {
+      const fromAlarms = Match.objectLike({
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+          ArnLike: { "aws:SourceArn": Match.anyValue() },
+        },
+      });
+
+      dev.stateful.hasResourceProperties("AWS::SNS::TopicPolicy", {
+        PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([fromAlarms]) }),
+      });
+      dev.stateful.hasResourceProperties("AWS::KMS::Key", {
+        KeyPolicy: Match.objectLike({ Statement: Match.arrayWith([fromAlarms]) }),
+      });
+    });
+
+    it("retains the schedule group, queues, topic and key in prod, and lets dev remove them", () => {
+      const types = ["AWS::Scheduler::ScheduleGroup", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::KMS::Key"];
+      for (const type of types) {
+        for (const resource of resourcesOfType(prod.stateful, type)) {
+          expect(resource.raw.DeletionPolicy, `${type} ${resource.logicalId}`).toBe("Retain");
+        }
+        for (const resource of resourcesOfType(dev.stateful, type)) {
+          expect(resource.raw.DeletionPolicy, `${type} ${resource.logicalId}`).toBe("Delete");
+        }
+      }
+    });
   });
 });

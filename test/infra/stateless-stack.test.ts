@@ -1,10 +1,18 @@
-import { Match } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiFunctions } from "../../functions/api/catalog.js";
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS } from "../../shared/http/cors.js";
 import { routeKey } from "../../shared/http/operation.js";
-import { type Json, resourcesOfType, type Synthesized, synthStage } from "./synth.js";
+import {
+  asArray,
+  field,
+  iamStatements,
+  resourcesOfType,
+  type Synthesized,
+  statementList,
+  synthStage,
+} from "./synth.js";
 
 const operations = apiFunctions.flatMap((spec) => spec.operations.map((operation) => ({ spec, operation })));
 
@@ -18,8 +26,8 @@ describe("stateless stack", () => {
   });
 
   describe("functions", () => {
-    it("has one function per catalog entry plus the authorizer", () => {
-      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 1);
+    it("has one function per catalog entry plus the authorizer, the lifecycle and the sweep", () => {
+      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 3);
     });
 
     it("runs every function on nodejs22.x or newer, on arm64, logging to its own log group", () => {
@@ -48,25 +56,32 @@ describe("stateless stack", () => {
       }
     });
 
+    it("has no dependency cycle among its resources (CloudFormation would refuse it at deploy)", () => {
+      // `cdk synth` does not look for cycles inside a template; Template.fromStack does, and throws.
+      const cyclic = {
+        Resources: {
+          A: { Type: "AWS::SQS::Queue", Properties: { QueueName: { "Fn::GetAtt": ["B", "QueueName"] } } },
+          B: { Type: "AWS::SQS::Queue", Properties: { QueueName: { Ref: "A" } } },
+        },
+      };
+
+      expect(() => Template.fromJSON(cyclic)).toThrow(/dependency cycle/);
+      expect(() => Template.fromStack(dev.stacks.stateless)).not.toThrow();
+      expect(() => Template.fromStack(dev.stacks.stateful)).not.toThrow();
+    });
+
     it("keeps logs for the configured retention", () => {
       const logGroups = resourcesOfType(prod.stateless, "AWS::Logs::LogGroup");
 
-      expect(logGroups).toHaveLength(apiFunctions.length + 2); // + authorizer + API access logs
+      // + authorizer, lifecycle, sweep and the API access logs
+      expect(logGroups).toHaveLength(apiFunctions.length + 4);
       for (const group of logGroups)
         expect(group.properties.RetentionInDays).toBe(RetentionDays.THREE_MONTHS);
     });
   });
 
   describe("least privilege", () => {
-    const statements = (synth: Synthesized) =>
-      [synth.stateful, synth.stateless].flatMap((template) => [
-        ...resourcesOfType(template, "AWS::IAM::Policy").flatMap((p) =>
-          statementList(p.properties.PolicyDocument),
-        ),
-        ...resourcesOfType(template, "AWS::IAM::Role").flatMap((role) =>
-          asArray(role.properties.Policies).flatMap((p) => statementList(field(p, "PolicyDocument"))),
-        ),
-      ]);
+    const statements = (synth: Synthesized) => [synth.stateful, synth.stateless].flatMap(iamStatements);
 
     it('never grants on Resource "*"', () => {
       const all = statements(dev);
@@ -222,16 +237,3 @@ describe("stateless stack", () => {
     });
   });
 });
-
-function asArray(value: Json | undefined): Json[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function field(value: Json | undefined, key: string): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? value[key] : undefined;
-}
-
-function statementList(document: Json | undefined): Json[] {
-  return asArray(field(document, "Statement"));
-}

@@ -89,3 +89,44 @@ export function resourcesOfType(template: Template, type: string): ResourceEntry
     properties: (raw.Properties ?? {}) as Record<string, Json>,
   }));
 }
+
+export function asArray(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function field(value: Json | undefined, key: string): Json | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value[key] : undefined;
+}
+
+export function statementList(document: Json | undefined): Json[] {
+  return asArray(field(document, "Statement"));
+}
+
+/** Every IAM statement of a template: policies and roles' inline policies. */
+export function iamStatements(template: Template): Json[] {
+  return [
+    ...resourcesOfType(template, "AWS::IAM::Policy").flatMap((p) =>
+      statementList(p.properties.PolicyDocument),
+    ),
+    ...resourcesOfType(template, "AWS::IAM::Role").flatMap((role) =>
+      asArray(role.properties.Policies).flatMap((p) => statementList(field(p, "PolicyDocument"))),
+    ),
+  ];
+}
+
+/** The statements of the policies attached to one role, given as its resolved `{ Ref }`. */
+export function statementsOfRole(template: Template, roleRef: unknown): Json[] {
+  const ref = JSON.stringify(roleRef);
+  return resourcesOfType(template, "AWS::IAM::Policy")
+    .filter((p) => asArray(p.properties.Roles).some((r) => JSON.stringify(r) === ref))
+    .flatMap((p) => statementList(p.properties.PolicyDocument));
+}
+
+/** Logical ids of the roles whose attached policies hold a statement matching `matches`. */
+export function rolesWithStatement(template: Template, matches: (statement: Json) => boolean): string[] {
+  return resourcesOfType(template, "AWS::IAM::Policy")
+    .filter((p) => statementList(p.properties.PolicyDocument).some(matches))
+    .flatMap((p) => asArray(p.properties.Roles).map((r) => String(field(r, "Ref"))))
+    .sort();
+}

@@ -1,0 +1,148 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { Role } from "aws-cdk-lib/aws-iam";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Schedule, ScheduleExpression, ScheduleGroup, TimeWindow } from "aws-cdk-lib/aws-scheduler";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { LIFECYCLE_ENTRY, SWEEP_ENTRY } from "../../functions/api/catalog.js";
+import { LifecycleAccess } from "./lifecycle-access.js";
+import { NodeLambda } from "./node-lambda.js";
+import { allowScheduleTarget, LambdaScheduleTarget, schedulerExecutionRole } from "./scheduler-target.js";
+import { grantTableAccess } from "./table-access.js";
+
+export interface SubscriberLifecycleProps {
+  readonly stage: string;
+  readonly table: ITable;
+  /** Group of the one-schedule-per-subscriber schedules (stateful stack). */
+  readonly scheduleGroupName: string;
+  /** Target DLQ of the subscriber schedules and of the sweep schedule. */
+  readonly schedulerDeadLetterQueue: IQueue;
+  /** On-failure destination of the lifecycle function. */
+  readonly lifecycleFailureQueue: IQueue;
+  readonly siteQueuePrefix: string;
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** How often the sweep runs: overdue actions and undelivered commands (functions/sweep.ts). */
+export const SWEEP_RATE = Duration.minutes(2);
+
+/**
+ * Decisions 1 and 2 on AWS: the role the per-subscriber schedules run as, the lifecycle function
+ * they invoke, the sweep and its recurring schedule, and the environment every function of the
+ * stage loads with `loadApiConfig` (shared/config.ts). The subscriber schedules themselves are made
+ * at run time by the functions, never by CloudFormation.
+ */
+export class SubscriberLifecycle extends Construct {
+  readonly schedulerRole: Role;
+  readonly lifecycle: NodeLambda;
+  readonly sweep: NodeLambda;
+  readonly sweepSchedule: Schedule;
+  /** The variables `loadApiConfig` requires, for every function of the stage. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly access: LifecycleAccess;
+
+  constructor(scope: Construct, id: string, props: SubscriberLifecycleProps) {
+    super(scope, id);
+    const { stage, table } = props;
+    const lambdaDefaults = { logRetention: props.logRetention, logRemovalPolicy: props.logRemovalPolicy };
+
+    this.schedulerRole = schedulerExecutionRole(this, "SchedulerRole", {
+      description: `EventBridge Scheduler: subscriber schedules invoke the lifecycle function (${stage})`,
+      scheduleGroupName: props.scheduleGroupName,
+    });
+    // The lifecycle function needs its own ARN in its environment, which cannot reference the function
+    // (a circular dependency); a fixed name gives the ARN before the function exists.
+    const lifecycleFunctionName = `isp-billing-${stage}-lifecycle`;
+    this.environment = {
+      TABLE_NAME: table.tableName,
+      SITE_QUEUE_PREFIX: props.siteQueuePrefix,
+      SCHEDULE_GROUP: props.scheduleGroupName,
+      LIFECYCLE_FUNCTION_ARN: Stack.of(this).formatArn({
+        service: "lambda",
+        resource: "function",
+        resourceName: lifecycleFunctionName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+      SCHEDULER_DLQ_ARN: props.schedulerDeadLetterQueue.queueArn,
+      LOG_LEVEL: props.logLevel,
+    };
+    this.access = new LifecycleAccess(this, {
+      scheduleGroupName: props.scheduleGroupName,
+      schedulerRole: this.schedulerRole,
+      siteQueuePrefix: props.siteQueuePrefix,
+    });
+
+    this.lifecycle = new NodeLambda(this, "Lifecycle", {
+      ...lambdaDefaults,
+      entry: LIFECYCLE_ENTRY,
+      functionName: lifecycleFunctionName,
+      description: `Scheduled subscriber action (${stage})`,
+      environment: this.environment,
+      timeout: Duration.seconds(30),
+      // A fire re-reads the subscriber and is a no-op when stale, so retrying is safe. What still
+      // fails is kept for inspection; the sweep catches the overdue action meanwhile.
+      asyncInvoke: {
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        onFailure: new SqsDestination(props.lifecycleFailureQueue),
+      },
+    });
+    this.sweep = new NodeLambda(this, "Sweep", {
+      ...lambdaDefaults,
+      entry: SWEEP_ENTRY,
+      description: `Sweep of overdue actions and undelivered commands (${stage})`,
+      environment: this.environment,
+      // Up to 500 subscribers a run, a few calls each; well inside the interval between runs.
+      timeout: Duration.seconds(90),
+      // A failed tick is not retried or kept: it carries no data, and the next tick redoes its work.
+      asyncInvoke: { retryAttempts: 0, maxEventAge: SWEEP_RATE },
+    });
+    for (const fn of [this.lifecycle, this.sweep]) {
+      grantTableAccess(table, fn.function, "api");
+      this.access.grantTo(fn);
+    }
+    allowScheduleTarget(this.schedulerRole, this.lifecycle.function, props.schedulerDeadLetterQueue);
+
+    this.sweepSchedule = this.addSweepSchedule(props);
+  }
+
+  /** Lets an API function change subscribers: their schedules and their sites' queues. */
+  grantSubscriberChanges(fn: NodeLambda): void {
+    this.access.grantTo(fn);
+  }
+
+  /**
+   * The sweep's schedule lives in its own group, not the subscribers': the functions may change any
+   * schedule in the subscriber group, and none of them needs to reach this one.
+   */
+  private addSweepSchedule(props: SubscriberLifecycleProps): Schedule {
+    const groupName = `isp-billing-${props.stage}-ops`;
+    const group = new ScheduleGroup(this, "OpsSchedules", {
+      scheduleGroupName: groupName,
+      // Holds only schedules defined here, which CloudFormation recreates.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = schedulerExecutionRole(this, "SweepSchedulerRole", {
+      description: `EventBridge Scheduler: the recurring sweep schedule invokes the sweep function (${props.stage})`,
+      scheduleGroupName: groupName,
+    });
+    allowScheduleTarget(role, this.sweep.function, props.schedulerDeadLetterQueue);
+    return new Schedule(this, "SweepSchedule", {
+      description: `Runs the sweep every ${SWEEP_RATE.toMinutes()} minutes (${props.stage})`,
+      scheduleGroup: group,
+      schedule: ScheduleExpression.rate(SWEEP_RATE),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaScheduleTarget(this.sweep.function, {
+        role,
+        deadLetterQueue: props.schedulerDeadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: SWEEP_RATE,
+      }),
+    });
+  }
+}
