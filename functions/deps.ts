@@ -2,14 +2,34 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
+import { ChannelRouter } from "../shared/adapters/notify/channel-router.js";
+import { OutboxNotifier } from "../shared/adapters/notify/outbox.js";
+import { SesEmailNotifier } from "../shared/adapters/notify/ses-email.js";
+import { SnsSmsNotifier } from "../shared/adapters/notify/sns-sms.js";
 import { SqsSiteQueue } from "../shared/adapters/queue/sqs-site-queue.js";
 import { EventBridgeSubscriberScheduler } from "../shared/adapters/scheduler/eventbridge-scheduler.js";
 import { type ApiConfig, loadApiConfig } from "../shared/config.js";
 import { systemClock } from "../shared/domain/clock.js";
 import { createLogger } from "../shared/logger.js";
+import type { Notifier } from "../shared/ports/notifier.js";
 import type { ServiceDeps } from "../shared/services/caller.js";
 
 let cached: ServiceDeps | undefined;
+
+/** SMS by SNS (or the local outbox), e-mail by SES when a sender is configured. */
+function notifierFor(config: ApiConfig): Notifier {
+  if (config.SMS_PROVIDER === "outbox") {
+    const outbox = new OutboxNotifier(config.NOTIFY_OUTBOX_FILE ? { file: config.NOTIFY_OUTBOX_FILE } : {});
+    return new ChannelRouter({ sms: outbox, email: outbox });
+  }
+  return new ChannelRouter({
+    sms: new SnsSmsNotifier({
+      defaultCallingCode: config.SMS_DEFAULT_CALLING_CODE,
+      ...(config.SMS_SENDER_ID ? { senderId: config.SMS_SENDER_ID } : {}),
+    }),
+    ...(config.EMAIL_FROM ? { email: new SesEmailNotifier({ from: config.EMAIL_FROM }) } : {}),
+  });
+}
 
 /**
  * Adapters wired once per execution environment, for every function. The configuration is read on
@@ -37,6 +57,7 @@ export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
     clock: systemClock,
     logger: createLogger({ service: "isp-billing" }),
     queue: new SqsSiteQueue({ prefix: config.SITE_QUEUE_PREFIX, client: sqs }),
+    notifier: notifierFor(config),
     scheduler: new EventBridgeSubscriberScheduler({
       client: scheduler,
       groupName: config.SCHEDULE_GROUP,

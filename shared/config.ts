@@ -19,6 +19,17 @@ const ApiConfigSchema = z.object({
   LIFECYCLE_FUNCTION_ARN: z.string().startsWith("arn:"),
   SCHEDULER_ROLE_ARN: z.string().startsWith("arn:"),
   SCHEDULER_DLQ_ARN: z.string().startsWith("arn:"),
+  /** SMS: AWS SNS (default), or "outbox" to keep messages locally (npm start). */
+  SMS_PROVIDER: z.enum(["sns", "outbox"]).default("sns"),
+  SMS_SENDER_ID: z.string().optional(),
+  SMS_DEFAULT_CALLING_CODE: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/)
+    .default("880"),
+  /** E-mail reminders go out through SES from this verified address; unset = e-mail not configured. */
+  EMAIL_FROM: z.string().optional(),
+  /** Local mode: where the outbox notifier appends messages (JSON lines). */
+  NOTIFY_OUTBOX_FILE: z.string().optional(),
   /** Set only in local mode (DynamoDB Local, the local SQS and Scheduler); AWS resolves its own. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),

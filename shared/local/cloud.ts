@@ -105,6 +105,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // The handlers read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, LOCAL_ENV, {
+      SMS_PROVIDER: "outbox",
+      ...(options.dataDir ? { NOTIFY_OUTBOX_FILE: join(options.dataDir, "outbox.jsonl") } : {}),
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       SQS_ENDPOINT: sqs.endpoint,

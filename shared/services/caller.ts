@@ -2,6 +2,7 @@ import type { Clock } from "../domain/clock.js";
 import type { Role } from "../domain/schemas/api-key.js";
 import type { Actor } from "../domain/schemas/timeline.js";
 import type { Logger } from "../logger.js";
+import type { Notifier } from "../ports/notifier.js";
 import type { SiteQueue } from "../ports/queue.js";
 import type { Repositories } from "../ports/repositories.js";
 import type { SubscriberScheduler } from "../ports/scheduler.js";
@@ -20,6 +21,8 @@ export interface ServiceDeps {
   readonly scheduler: SubscriberScheduler;
   /** Per-site command queues polled by the edge agents. */
   readonly queue: SiteQueue;
+  /** SMS and e-mail to subscribers (SNS/SES or an HTTP SMS gateway; an outbox locally). */
+  readonly notifier: Notifier;
   readonly logger: Logger;
 }
 

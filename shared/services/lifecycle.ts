@@ -18,6 +18,7 @@ import type { StoredSubscriber } from "../ports/repositories.js";
 import type { ScheduledFire } from "../ports/scheduler.js";
 import type { ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
+import { sendReminder } from "./notifications.js";
 import { timelineEvent } from "./subscribers.js";
 
 /** Committing a state change needs the data and where commands and schedules go: all of ServiceDeps. */
@@ -173,14 +174,27 @@ export async function handleFire(deps: LifecycleDeps, input: ScheduledFire): Pro
       await deliver(deps, ctx.sub, now);
       return "stale";
     }
+    let saved: StoredSubscriber;
     try {
-      await commitTransition(deps, ctx, result.transition, now);
+      saved = await commitTransition(deps, ctx, result.transition, now);
       log.info("fire applied", { version: result.transition.subscriber.version });
-      return "applied";
     } catch (error) {
       // Someone changed the subscriber meanwhile: decide again on what is stored now.
       if (!(error instanceof VersionConflictError)) throw error;
+      continue;
     }
+    // The reminder is recorded as sent in the committed state before it goes out: a crash here
+    // loses one reminder rather than sending it twice. The outcome goes on the timeline.
+    if (result.reminder) {
+      await sendReminder(deps, {
+        tenant: ctx.tenant,
+        subscriber: saved,
+        package: ctx.pkg,
+        reminder: result.reminder,
+        language: ctx.tenant.notifications?.language,
+      });
+    }
+    return "applied";
   }
   throw new VersionConflictError(`Subscriber ${input.subscriberId} kept changing during a scheduler fire`);
 }

@@ -75,6 +75,7 @@ describe("internal errors", () => {
       logger: createLogger({}, "silent"),
       scheduler: { upsert: async () => undefined, remove: async () => undefined },
       queue: { send: async () => undefined },
+      notifier: { send: async () => ({}) },
     };
     const handler = createApiHandler(packageOperations, { deps: () => deps });
     const event = {

@@ -1,12 +1,19 @@
 import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { LifecyclePolicySchema } from "../lifecycle/policy.js";
+import { NotificationLanguageSchema } from "../notifications/index.js";
 import { AuditFieldsShape, CurrencySchema, NameSchema, TimeZoneSchema } from "./common.js";
 
 export const TenantIdSchema = idSchema("tenant");
 
 /** Reminder offsets and channels, quiet hours, renewal rule; the time zone is the tenant's own. */
 export const TenantLifecycleSchema = LifecyclePolicySchema.omit({ timeZone: true });
+
+export const TenantNotificationsSchema = z.object({
+  language: NotificationLanguageSchema.default("en"),
+  /** Base of the pay link put in reminders, e.g. https://pay.example.net/p */
+  payLinkBase: z.url().optional(),
+});
 
 export const TenantSchema = z
   .object({
@@ -16,6 +23,7 @@ export const TenantSchema = z
     currency: CurrencySchema,
     status: z.enum(["active", "disabled"]),
     lifecycle: TenantLifecycleSchema.optional(),
+    notifications: TenantNotificationsSchema.optional(),
     ...AuditFieldsShape,
   })
   .meta({ id: "Tenant" });
