@@ -187,8 +187,17 @@ export class Enforcer {
     return handle;
   }
 
+  /**
+   * Older versions are stale. The same version is stale too, except for a reconcile: the cloud
+   * re-sends the current state when a session report shows the router drifted from it, and one
+   * version always means one desired state, so applying it again is safe.
+   */
   private isStale(command: EdgeCommand): boolean {
-    return this.options.versions?.shouldApply(command.subscriberId, command.version) === false;
+    const versions = this.options.versions;
+    if (!versions || versions.shouldApply(command.subscriberId, command.version)) return false;
+    return !(
+      command.reason === "reconcile" && versions.lastApplied(command.subscriberId) === command.version
+    );
   }
 
   /** Acknowledging a stale command is safe only once the version that superseded it is durable. */

@@ -1,4 +1,5 @@
-import { monotonicFactory } from "ulid";
+import { createHash } from "node:crypto";
+import { encodeTime, monotonicFactory } from "ulid";
 import * as z from "zod";
 
 /**
@@ -23,6 +24,19 @@ const nextUlid = monotonicFactory();
 
 export function newId(kind: IdKind, now: number = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${nextUlid(now)}`;
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * The same id for the same fact: time part from `at`, the rest from a hash of `key`. Used where a
+ * redelivered message must not record its event twice (a conditional put then finds it).
+ */
+export function deterministicId(kind: IdKind, at: number, key: string): string {
+  const digest = createHash("sha256").update(key).digest();
+  let tail = "";
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[(digest[i] ?? 0) % 32];
+  return `${ID_PREFIXES[kind]}_${encodeTime(at, 10)}${tail}`;
 }
 
 export function idPattern(kind: IdKind): RegExp {

@@ -3,6 +3,7 @@ import type { EdgeCommand } from "../domain/schemas/edge-command.js";
 import type { Nas } from "../domain/schemas/nas.js";
 import type { Package } from "../domain/schemas/package.js";
 import type { Site } from "../domain/schemas/site.js";
+import type { AgentHealth, DriftReport, SiteHealth } from "../domain/schemas/site-health.js";
 import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
@@ -59,6 +60,10 @@ export interface PackageRepository extends CrudRepository<Package> {
 }
 
 export interface SiteRepository extends CrudRepository<Site> {
+  /** Agent health and drift reports, kept beside the site (written by the agent-events function). */
+  getHealth(tenantId: string, siteId: string): Promise<SiteHealth | undefined>;
+  putAgentHealth(tenantId: string, siteId: string, agent: AgentHealth): Promise<void>;
+  putDrift(tenantId: string, siteId: string, report: DriftReport): Promise<void>;
   get(tenantId: string, siteId: string): Promise<Site | undefined>;
   update(
     tenantId: string,

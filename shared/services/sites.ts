@@ -1,6 +1,7 @@
 import { ConflictError } from "../domain/errors.js";
 import type { CreateNasInput, Nas, UpdateNasInput } from "../domain/schemas/nas.js";
-import type { CreateSiteInput, Site, UpdateSiteInput } from "../domain/schemas/site.js";
+import type { CreateSiteInput, Site, SiteWithHealth, UpdateSiteInput } from "../domain/schemas/site.js";
+import { SILENT_AFTER_MS } from "../domain/schemas/site-health.js";
 import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, createOnce, found, newRecord } from "./idempotent-create.js";
@@ -25,6 +26,28 @@ export function createSite(
 
 export async function getSite(deps: ServiceDeps, caller: Caller, id: string): Promise<Site> {
   return found(await deps.repos.sites.get(caller.tenantId, id), `Site ${id}`);
+}
+
+/** The site with what its agent last reported: health (silent after 3 minutes) and drift per NAS. */
+export async function getSiteWithHealth(
+  deps: ServiceDeps,
+  caller: Caller,
+  id: string,
+): Promise<SiteWithHealth> {
+  const [site, health] = await Promise.all([
+    getSite(deps, caller, id),
+    deps.repos.sites.getHealth(caller.tenantId, id),
+  ]);
+  const agent = health?.agent;
+  const silent =
+    agent &&
+    agent.status === "online" &&
+    deps.clock.now().getTime() - Date.parse(agent.lastHeartbeatAt) > SILENT_AFTER_MS;
+  return {
+    ...site,
+    ...(agent ? { agent: silent ? { ...agent, status: "silent" } : agent } : {}),
+    ...(health?.drift ? { drift: health.drift } : {}),
+  };
 }
 
 export function listSites(deps: ServiceDeps, caller: Caller, page: PageRequest): Promise<Page<Site>> {

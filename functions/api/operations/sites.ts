@@ -9,6 +9,7 @@ import {
   CreateSiteSchema,
   SiteIdSchema,
   SiteSchema,
+  SiteWithHealthSchema,
   UpdateSiteSchema,
 } from "../../../shared/domain/schemas/site.js";
 import { defineOperation } from "../../../shared/http/operation.js";
@@ -48,12 +49,13 @@ export const siteOperations = [
     id: "getSite",
     method: "GET",
     path: "/v1/sites/{siteId}",
-    summary: "Get a site",
+    summary: "Get a site with its edge agent's health and drift reports",
     tag: "Sites",
     permission: "read",
     params: siteParams,
-    response: { status: 200, schema: SiteSchema },
-    handle: async ({ deps, caller, params }) => ok(await sites.getSite(deps, caller, params.siteId)),
+    response: { status: 200, schema: SiteWithHealthSchema },
+    handle: async ({ deps, caller, params }) =>
+      ok(await sites.getSiteWithHealth(deps, caller, params.siteId)),
   }),
   defineOperation({
     id: "updateSite",

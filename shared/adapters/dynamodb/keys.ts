@@ -6,6 +6,7 @@
  * | tenant               | T#{t}              | TENANT                   |                                       |
  * | package              | T#{t}              | PKG#{packageId}          |                                       |
  * | site                 | T#{t}              | SITE#{siteId}            |                                       |
+ * | site agent health    | T#{t}              | SITEHEALTH#{siteId}      | (agent heartbeat, drift per NAS)      |
  * | NAS                  | T#{t}              | NAS#{siteId}#{nasId}     |                                       |
  * | API key (hashed)     | T#{t}              | KEY#{keyId}              |                                       |
  * | idempotency record   | T#{t}              | IDEM#{sha256(key)}       | (TTL: expiresAtEpoch)                 |
@@ -48,6 +49,7 @@ export const keys = {
   tenantSk: () => "TENANT",
   packageSk: (id: string) => `PKG#${id}`,
   siteSk: (id: string) => `SITE#${id}`,
+  siteHealthSk: (id: string) => `SITEHEALTH#${id}`,
   nasSk: (siteId: string, nasId: string) => `NAS#${siteId}#${nasId}`,
   nasPrefix: (siteId: string) => `NAS#${siteId}#`,
   apiKeySk: (id: string) => `KEY#${id}`,

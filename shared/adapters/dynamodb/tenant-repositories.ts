@@ -1,9 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../../domain/errors.js";
 import { type ApiKey, toPublicApiKey } from "../../domain/schemas/api-key.js";
 import type { Nas } from "../../domain/schemas/nas.js";
 import type { Package } from "../../domain/schemas/package.js";
 import type { Site } from "../../domain/schemas/site.js";
+import type { AgentHealth, DriftReport, SiteHealth } from "../../domain/schemas/site-health.js";
 import type { Tenant } from "../../domain/schemas/tenant.js";
 import type {
   ApiKeyRepository,
@@ -69,8 +71,58 @@ export class DynamoPackageRepository implements PackageRepository {
 
 export class DynamoSiteRepository implements SiteRepository {
   private readonly store: TenantPartitionStore<Site>;
-  constructor(doc: DynamoDBDocumentClient, tableName: string) {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
     this.store = new TenantPartitionStore(doc, tableName, "Site", "site");
+  }
+
+  /** One query: SITEHEALTH#{site} holds the agent's health, SITEHEALTH#{site}#DRIFT#{nas} each NAS's drift. */
+  async getHealth(tenantId: string, siteId: string): Promise<SiteHealth | undefined> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :sk)",
+        ExpressionAttributeValues: { ":pk": keys.tenantPk(tenantId), ":sk": keys.siteHealthSk(siteId) },
+      }),
+    );
+    const items = out.Items ?? [];
+    if (items.length === 0) return undefined;
+    const agent = items.find((i) => i.SK === keys.siteHealthSk(siteId))?.agent as AgentHealth | undefined;
+    const drift = items.filter((i) => String(i.SK).includes("#DRIFT#")).map((i) => i.report as DriftReport);
+    return { ...(agent ? { agent } : {}), ...(drift.length ? { drift } : {}) };
+  }
+
+  async putAgentHealth(tenantId: string, siteId: string, agent: AgentHealth): Promise<void> {
+    await this.doc
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: keys.tenantPk(tenantId), SK: keys.siteHealthSk(siteId), entity: "site-health", agent },
+          // Heartbeats may arrive out of order: an older one never replaces a newer one.
+          ConditionExpression: "attribute_not_exists(#agent) OR #agent.lastHeartbeatAt <= :at",
+          ExpressionAttributeNames: { "#agent": "agent" },
+          ExpressionAttributeValues: { ":at": agent.lastHeartbeatAt },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  async putDrift(tenantId: string, siteId: string, report: DriftReport): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          PK: keys.tenantPk(tenantId),
+          SK: `${keys.siteHealthSk(siteId)}#DRIFT#${report.nasId}`,
+          entity: "site-drift",
+          report,
+        },
+      }),
+    );
   }
   create(site: Site, options?: WriteOptions) {
     return this.store.put(site.tenantId, keys.siteSk(site.id), site, options);

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { AuditFieldsShape, NameSchema, NotesSchema, TimeZoneSchema, text } from "./common.js";
+import { AgentHealthSchema, DriftReportSchema } from "./site-health.js";
 
 export const SiteIdSchema = idSchema("site");
 
@@ -21,6 +22,15 @@ export const SiteSchema = z
   })
   .meta({ id: "Site", description: "A place where one edge agent runs next to the ISP's routers" });
 export type Site = z.infer<typeof SiteSchema>;
+
+export const SiteWithHealthSchema = SiteSchema.extend({
+  agent: AgentHealthSchema.optional(),
+  drift: z.array(DriftReportSchema).optional(),
+}).meta({
+  id: "SiteWithHealth",
+  description: "A site with its edge agent's health and the latest drift report per NAS",
+});
+export type SiteWithHealth = z.infer<typeof SiteWithHealthSchema>;
 
 export const CreateSiteSchema = z.object(SiteFieldsShape).strict().meta({ id: "CreateSite" });
 export type CreateSiteInput = z.infer<typeof CreateSiteSchema>;
