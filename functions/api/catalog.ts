@@ -29,6 +29,8 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
 export const AUTHORIZER_ENTRY = "functions/authorizer.ts";
 /** EventBridge Scheduler's target: one subscriber's due action. */
 export const LIFECYCLE_ENTRY = "functions/lifecycle.ts";
+/** The shared agent-events queue's consumer: results, heartbeats, session reports. */
+export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
 /** Every few minutes: overdue actions and undelivered commands. */
 export const SWEEP_ENTRY = "functions/sweep.ts";
 

@@ -4,8 +4,14 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Context } from "aws-lambda";
-import { AUTHORIZER_ENTRY, apiFunctions, LIFECYCLE_ENTRY, SWEEP_ENTRY } from "../../functions/api/catalog.js";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import {
+  AGENT_EVENTS_ENTRY,
+  AUTHORIZER_ENTRY,
+  apiFunctions,
+  LIFECYCLE_ENTRY,
+  SWEEP_ENTRY,
+} from "../../functions/api/catalog.js";
 import { functionDeps } from "../../functions/deps.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
 import { LocalSubscriberScheduler } from "../adapters/scheduler/local-scheduler.js";
@@ -17,6 +23,7 @@ import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
 import { startLocalSqs } from "./sqs/index.js";
+import { startSqsTrigger } from "./sqs-trigger.js";
 
 /**
  * The whole system on one machine, built from the deployed code: the API handlers and authorizer
@@ -44,6 +51,8 @@ export interface LocalCloud {
   readonly url: string;
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
+  /** Where edge agents send results, heartbeats and session reports. */
+  readonly agentEventsUrl: string;
   readonly tableName: string;
   readonly deps: ServiceDeps;
   readonly scheduler: LocalSubscriberScheduler;
@@ -115,6 +124,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const deps = functionDeps();
     await scheduler.start();
 
+    // Results, heartbeats and session reports from edge agents, through the deployed handler.
+    const agentEvents = await startSqsTrigger(
+      sqs.endpoint,
+      `${LOCAL_ENV.SITE_QUEUE_PREFIX}-agent-events`,
+      await loadHandler<(event: SQSEvent) => Promise<SQSBatchResponse>>(AGENT_EVENTS_ENTRY),
+    );
+    components.push({ name: "agent-events", stop: agentEvents.stop });
+
     const sweep = await loadHandler<() => Promise<unknown>>(SWEEP_ENTRY);
     const sweeping = setInterval(() => void sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
     sweeping.unref();
@@ -142,6 +159,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       url: `http://${address.address}:${address.port}`,
       dynamoEndpoint,
       sqsEndpoint: sqs.endpoint,
+      agentEventsUrl: agentEvents.queueUrl,
       tableName,
       deps,
       scheduler,
