@@ -46,6 +46,7 @@ export function createStacks(
     schedulerDeadLetterQueue: stateful.schedulerDeadLetterQueue,
     lifecycleFailureQueue: stateful.lifecycleFailureQueue,
     siteQueuePrefix: stateful.siteQueuePrefix,
+    agentEventsQueue: stateful.agentEventsQueue,
     apiFunctions: options.apiFunctions ?? apiFunctions,
   });
   stateless.addStackDependency(stateful, "the functions use the table, the schedule group and the queues");

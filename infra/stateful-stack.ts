@@ -1,4 +1,4 @@
-import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
+import { CrossStackReferences, Duration, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -31,6 +31,8 @@ export class StatefulStack extends Stack {
   /** Lifecycle invocations that failed after Lambda's asynchronous retries (on-failure destination). */
   readonly lifecycleFailureQueue: IQueue;
   readonly operatorsTopic: ITopic;
+  /** Where every site's edge agent sends results, heartbeats and session reports. */
+  readonly agentEventsQueue: IQueue;
   /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}` (+ `-dlq`), created at run time. */
   readonly siteQueuePrefix: string;
 
@@ -54,6 +56,11 @@ export class StatefulStack extends Stack {
       removalPolicy: config.statefulRemovalPolicy,
     }).topic;
     this.siteQueuePrefix = siteQueuePrefix(config);
+    this.agentEventsQueue = new SecureQueue(this, "AgentEvents", {
+      // A poison event is retried a few times, then kept two weeks on the DLQ for investigation.
+      role: { kind: "work", maxReceiveCount: 5, visibilityTimeout: Duration.seconds(60) },
+      removalPolicy: config.statefulRemovalPolicy,
+    }).queue;
   }
 
   private addTable(config: StageConfig): ITable {

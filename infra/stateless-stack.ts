@@ -1,8 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { type ApiFunctionSpec, AUTHORIZER_ENTRY } from "../functions/api/catalog.js";
+import { AGENT_EVENTS_ENTRY, type ApiFunctionSpec, AUTHORIZER_ENTRY } from "../functions/api/catalog.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
@@ -17,6 +18,7 @@ export interface StatelessStackProps extends StackProps {
   readonly schedulerDeadLetterQueue: IQueue;
   readonly lifecycleFailureQueue: IQueue;
   readonly siteQueuePrefix: string;
+  readonly agentEventsQueue: IQueue;
   /** The API Lambdas and their routes: `apiFunctions` from the catalog. */
   readonly apiFunctions: readonly ApiFunctionSpec[];
 }
@@ -35,6 +37,7 @@ export class StatelessStack extends Stack {
   readonly functions: ReadonlyMap<string, NodeLambda>;
   readonly authorizer: NodeLambda;
   readonly lifecycle: SubscriberLifecycle;
+  readonly agentEvents: NodeLambda;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -96,6 +99,29 @@ export class StatelessStack extends Stack {
     acknowledgePublicRoutes(this.api);
 
     new CfnOutput(this, "ApiUrl", { value: this.api.stage.url, description: "Base URL of the admin API" });
+
+    // Results, heartbeats and session reports from edge agents. Reconciling drift re-sends a state
+    // to a site queue, so this function gets the subscriber-change grants too.
+    this.agentEvents = new NodeLambda(this, "AgentEvents", {
+      ...lambdaDefaults,
+      entry: AGENT_EVENTS_ENTRY,
+      description: `agent events consumer (${config.stage})`,
+      environment,
+      timeout: Duration.seconds(30),
+    });
+    grantTableAccess(table, this.agentEvents.function, "api");
+    this.lifecycle.grantSubscriberChanges(this.agentEvents);
+    this.agentEvents.function.addEventSource(
+      new SqsEventSource(props.agentEventsQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+    new CfnOutput(this, "AgentEventsQueueUrl", {
+      value: props.agentEventsQueue.queueUrl,
+      description: "queue.eventsUrl for every edge agent's configuration",
+    });
   }
 }
 

@@ -88,6 +88,7 @@ describe("cdk-nag AwsSolutions checks", () => {
     const subscriberChangers = [
       stateless.lifecycle.lifecycle,
       stateless.lifecycle.sweep,
+      stateless.agentEvents,
       ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
     ];
     const expected = [

@@ -27,7 +27,7 @@ describe("stateless stack", () => {
 
   describe("functions", () => {
     it("has one function per catalog entry plus the authorizer, the lifecycle and the sweep", () => {
-      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 3);
+      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 4);
     });
 
     it("runs every function on nodejs22.x or newer, on arm64, logging to its own log group", () => {
@@ -74,9 +74,20 @@ describe("stateless stack", () => {
       const logGroups = resourcesOfType(prod.stateless, "AWS::Logs::LogGroup");
 
       // + authorizer, lifecycle, sweep and the API access logs
-      expect(logGroups).toHaveLength(apiFunctions.length + 4);
+      expect(logGroups).toHaveLength(apiFunctions.length + 5);
       for (const group of logGroups)
         expect(group.properties.RetentionInDays).toBe(RetentionDays.THREE_MONTHS);
+    });
+  });
+
+  describe("agent events", () => {
+    it("feeds the agent-events queue to its consumer in batches that report partial failures", () => {
+      dev.stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        BatchSize: 10,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        EventSourceArn: Match.anyValue(),
+      });
+      dev.stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
     });
   });
 

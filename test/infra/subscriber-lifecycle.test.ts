@@ -51,7 +51,7 @@ describe("subscriber lifecycle on AWS", () => {
     it("gives every function, the authorizer included, all the variables loadApiConfig requires", () => {
       const functions = resourcesOfType(dev.stateless, "AWS::Lambda::Function");
 
-      expect(functions).toHaveLength(apiFunctions.length + 3);
+      expect(functions).toHaveLength(apiFunctions.length + 4);
       for (const fn of functions) {
         const env = environmentOf(fn.properties);
         expect(env.SCHEDULE_GROUP, fn.logicalId).toBe("isp-billing-dev");
@@ -221,12 +221,13 @@ describe("subscriber lifecycle on AWS", () => {
       const lambdas = [
         stateless.lifecycle.lifecycle,
         stateless.lifecycle.sweep,
+        stateless.agentEvents,
         ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
       ];
       return lambdas.map((l) => (l ? logicalIdOf(stateless.resolve(l.role.roleName)) : "missing")).sort();
     };
 
-    it("lets exactly the lifecycle, the sweep and the subscribers API change schedules and site queues", () => {
+    it("lets exactly the lifecycle, the sweep, the agent-events consumer and the subscribers API change schedules and site queues", () => {
       const allows = (action: string) => (s: Json) => asArray(field(s, "Action")).includes(action);
       const onSiteQueues = (s: Json) => flatten(field(s, "Resource")).endsWith(":isp-dev-*");
 
@@ -246,8 +247,8 @@ describe("subscriber lifecycle on AWS", () => {
         const withAction = (action: string) =>
           statements.filter((s) => asArray(field(s, "Action")).includes(action));
 
-        expect(withAction("scheduler:CreateSchedule")).toHaveLength(3);
-        expect(withAction("sqs:CreateQueue")).toHaveLength(3);
+        expect(withAction("scheduler:CreateSchedule")).toHaveLength(4);
+        expect(withAction("sqs:CreateQueue")).toHaveLength(4);
         for (const s of withAction("scheduler:CreateSchedule")) {
           expect(asArray(field(s, "Action")).sort()).toEqual([...SCHEDULE_ACTIONS].sort());
           expect(flatten(field(s, "Resource"))).toBe(
@@ -268,7 +269,7 @@ describe("subscriber lifecycle on AWS", () => {
         asArray(field(s, "Action")).includes("iam:PassRole"),
       );
 
-      expect(passRole).toHaveLength(3);
+      expect(passRole).toHaveLength(4);
       for (const statement of passRole) {
         expect(statement).toEqual({
           Effect: "Allow",
