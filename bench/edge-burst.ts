@@ -1,0 +1,350 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { buildAgent } from "../edge-agent/build.js";
+import { ResultEventSchema } from "../edge-agent/events.js";
+import { RadiusDaClient } from "../edge-agent/radius/index.js";
+import { NasRadiusServer, RouterSimulator } from "../edge-agent/simulator/index.js";
+import { newId } from "../shared/domain/ids.js";
+import { startLocalSqs } from "../shared/local/sqs/index.js";
+import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
+
+/**
+ * A burst of 10,000 suspensions (RADIUS Disconnect) for one simulated NAS with 10,000 PPP sessions,
+ * through the local SQS queue and the agent as deployed: the esbuild bundle in its own process, so
+ * its RSS is its own (VmRSS/VmHWM from /proc), with the node flags of the systemd unit. Latency is message sent -> result `at` (the agent's
+ * clock, same host). In the same run, the raw limit: a bare Disconnect loop with RadiusDaClient at
+ * the same concurrency, also in a process of its own, against the same NAS, with sessions restored.
+ *
+ *   npm run bench -- edge-burst [commands=10000] [concurrency=64] [verify]
+ *
+ * `verify` also gives the NAS a RouterOS API read-back path: every suspension is then read back
+ * (and the secret disabled over the API), outcome `verified` instead of `applied`.
+ */
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const SECRET_ENV = "EDGE_BURST_RADIUS_SECRET";
+
+if (process.argv[2] === "--raw-client") await rawClient();
+else await main();
+
+async function main(): Promise<void> {
+  const COMMANDS = Number(process.argv[2] ?? 10_000);
+  const CONCURRENCY = Number(process.argv[3] ?? 64);
+  const VERIFY = process.argv[4] === "verify";
+  const secret = `bench-${newId("tenant").slice(-12)}`;
+  const dir = await mkdtemp(join(tmpdir(), "edge-burst-"));
+  const sqs = await startLocalSqs();
+  const client = new SQSClient({
+    endpoint: sqs.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const apiCredentials = { username: "bench", password: `pw-${newId("site").slice(-10)}` };
+  const sim = new RouterSimulator({ credentials: apiCredentials });
+  const nas = new NasRadiusServer(sim.model, sim.faults, { secret });
+  const children: ChildProcess[] = [];
+  try {
+    const names = Array.from({ length: COMMANDS }, (_, i) => `u${String(i).padStart(5, "0")}`);
+    for (const name of names) sim.model.addSecret({ name, password: "pw", service: "pppoe" });
+    const connectAll = () => {
+      // The verify run disables secrets over the API; the raw run needs them enabled and online.
+      for (const row of sim.model.print("/ppp/secret")) {
+        if (row.disabled === "true") sim.model.set("/ppp/secret", row[".id"] ?? "", { disabled: "false" });
+      }
+      for (const name of names) sim.model.connectPpp(name);
+    };
+    connectAll();
+    const radiusPort = await nas.listen();
+    const { apiPort } = VERIFY ? await sim.start({ rest: false }) : { apiPort: undefined };
+    const bundle = await buildAgent(join(dir, "edge-agent.mjs"), {
+      minify: !process.env.EDGE_BURST_NODE_ARGS,
+    });
+    const commandsUrl = await createQueue(client, "burst-commands", { VisibilityTimeout: "60" });
+    const eventsUrl = await createQueue(client, "burst-events");
+    const tenantId = newId("tenant");
+    const siteId = newId("site");
+    const nasId = newId("nas");
+    const configPath = join(dir, "agent.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        tenantId,
+        siteId,
+        queue: { commandsUrl, eventsUrl, region: "local", endpoint: sqs.endpoint },
+        stateFile: join(dir, "state.json"),
+        nas: [
+          {
+            id: nasId,
+            name: "burst-nas",
+            address: "127.0.0.1",
+            method: "radius",
+            services: ["pppoe"],
+            radius: { secret, port: radiusPort },
+            ...(apiPort !== undefined && { api: { port: apiPort, ...apiCredentials } }),
+            suspension: { style: "disable" },
+          },
+        ],
+      }),
+    );
+
+    // --- the agent ---------------------------------------------------------------------------
+    // The node flags the systemd unit runs the agent with, plus any given for profiling.
+    const extra = (process.env.EDGE_BURST_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const nodeArgs = [...unitNodeFlags(), ...extra];
+    const agent = spawn(process.execPath, [...nodeArgs, bundle.outfile, "run", "--config", configPath], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        // Production logging (one line per command), written to a pipe this process drains.
+        LOG_LEVEL: "info",
+        ISP_EDGE_CONCURRENCY: String(CONCURRENCY),
+        ISP_EDGE_WAIT_TIME_SECONDS: "2",
+      },
+    });
+    children.push(agent);
+    await started(agent);
+    const pid = agent.pid ?? 0;
+    await sleep(1_500);
+    const rssIdle = procStatus(pid, "VmRSS");
+
+    const sentAt = new Map<string, number>();
+    const resultAt = new Map<string, number>();
+    const failures: string[] = [];
+    let peakRss = rssIdle;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, procStatus(pid, "VmRSS"));
+    }, 100);
+    const reading = readResults(client, eventsUrl, COMMANDS, (commandId, at, outcome) => {
+      if (!resultAt.has(commandId)) resultAt.set(commandId, at);
+      if (outcome !== "applied" && outcome !== "verified") failures.push(`${commandId}:${outcome}`);
+    });
+    const t0 = Date.now();
+    const cpuBefore = cpuSeconds(pid);
+    const ownBefore = process.cpuUsage();
+    await runConcurrent(Math.ceil(COMMANDS / 10), 8, async (batch) => {
+      const slice = names.slice(batch * 10, batch * 10 + 10);
+      const now = new Date();
+      const entries = slice.map((username, i) => {
+        const commandId = `burst-${batch * 10 + i}`;
+        const body = {
+          commandId,
+          tenantId,
+          siteId,
+          nasId,
+          subscriberId: newId("subscriber"),
+          username,
+          service: "pppoe",
+          desired: { state: "suspended" },
+          version: 1,
+          reason: "expired",
+          notBefore: now.toISOString(),
+          issuedAt: now.toISOString(),
+        };
+        return { Id: String(i), MessageBody: JSON.stringify(body), commandId };
+      });
+      const sendStart = Date.now();
+      const out = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: commandsUrl,
+          Entries: entries.map(({ Id, MessageBody }) => ({ Id, MessageBody })),
+        }),
+      );
+      if (out.Failed?.length) throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
+      for (const e of entries) sentAt.set(e.commandId, sendStart);
+    });
+    await reading;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, procStatus(pid, "VmHWM"));
+    const last = Math.max(...resultAt.values());
+    const drainSeconds = (last - t0) / 1000;
+    const latencies = [...resultAt].map(([id, at]) => at - (sentAt.get(id) ?? t0));
+    const stillOnline = sim.model.print("/ppp/active").length;
+    const agentCpu = cpuSeconds(pid) - cpuBefore;
+    const own = process.cpuUsage(ownBefore);
+    const benchCpu = (own.user + own.system) / 1e6;
+    agent.kill("SIGTERM");
+    await exited(agent);
+
+    // --- the raw limit: same NAS, same concurrency, sessions back online ---------------------
+    connectAll();
+    const raw = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(here, "edge-burst.ts"),
+        "--raw-client",
+        String(radiusPort),
+        String(CONCURRENCY),
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, [SECRET_ENV]: secret, EDGE_BURST_NAMES: String(COMMANDS) },
+      },
+    );
+    children.push(raw);
+    let rawOut = "";
+    raw.stdout?.on("data", (d: Buffer) => {
+      rawOut += d.toString();
+    });
+    await exited(raw);
+    const rawFigures: unknown = JSON.parse(rawOut.trim().split("\n").pop() ?? "{}");
+    const rawPerSecond = Number(Reflect.get(Object(rawFigures), "per_s"));
+    const perSecond = COMMANDS / drainSeconds;
+
+    process.stderr.write(
+      `agent: ${failures.length} non-applied results, ${stillOnline} sessions left online, ` +
+        `CPU ${round(agentCpu, 1)} s (bench process incl. SQS + NAS: ${round(benchCpu, 1)} s); ` +
+        `raw loop: ${JSON.stringify(rawFigures)}\n`,
+    );
+    emit({
+      bench: "edge-burst",
+      commands: COMMANDS,
+      concurrency: CONCURRENCY,
+      read_back: VERIFY,
+      node_flags: nodeArgs.join(" "),
+      drain_s: round(drainSeconds, 2),
+      per_s: round(perSecond, 0),
+      p50_ms: round(percentile(latencies, 50), 1),
+      p99_ms: round(percentile(latencies, 99), 1),
+      rss_idle_mb: round(rssIdle / 1024, 1),
+      rss_peak_mb: round(peakRss / 1024, 1),
+      raw_per_s: round(rawPerSecond, 0),
+      ratio: round(perSecond / rawPerSecond, 2),
+      failed: failures.length,
+      bundle_kib: round(bundle.bytes / 1024, 0),
+    });
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    client.destroy();
+    await nas.close();
+    await sim.close();
+    await sqs.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The raw limit, in its own process like the agent: Disconnect-Request per user, nothing else. */
+async function rawClient(): Promise<void> {
+  const port = Number(process.argv[3]);
+  const concurrency = Number(process.argv[4]);
+  const total = Number(process.env.EDGE_BURST_NAMES);
+  const secret = process.env[SECRET_ENV] ?? "";
+  const client = new RadiusDaClient({ bindAddress: "0.0.0.0" });
+  const target = { address: "127.0.0.1", port, secret };
+  let acks = 0;
+  const t0 = performance.now();
+  await runConcurrent(total, concurrency, async (i) => {
+    const reply = await client.disconnect(target, { userName: `u${String(i).padStart(5, "0")}` });
+    if (reply.kind === "ack") acks += 1;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await client.close();
+  emit({ raw: true, total, acks, per_s: round(total / seconds, 0) });
+}
+
+async function createQueue(client: SQSClient, QueueName: string, Attributes: Record<string, string> = {}) {
+  const out = await client.send(new CreateQueueCommand({ QueueName, Attributes }));
+  if (out.QueueUrl === undefined) throw new Error(`no URL for ${QueueName}`);
+  return out.QueueUrl;
+}
+
+/** Long-polls the events queue until `total` final results were seen. */
+async function readResults(
+  client: SQSClient,
+  QueueUrl: string,
+  total: number,
+  onResult: (commandId: string, at: number, outcome: string) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + 300_000;
+  const receiver = async () => {
+    while (seen.size < total) {
+      if (Date.now() > deadline) throw new Error(`only ${seen.size}/${total} results in time`);
+      const out = await client.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const messages = out.Messages ?? [];
+      if (messages.length === 0) continue;
+      for (const m of messages) {
+        const parsed = ResultEventSchema.safeParse(JSON.parse(m.Body ?? "{}"));
+        if (!parsed.success || !parsed.data.final) continue;
+        seen.add(parsed.data.result.commandId);
+        onResult(parsed.data.result.commandId, Date.parse(parsed.data.result.at), parsed.data.result.outcome);
+      }
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+  };
+  await Promise.all([receiver(), receiver()]);
+}
+
+function started(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      if (log.length < 50_000) log += d.toString();
+      if (log.includes('"msg":"edge agent started"')) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`agent exited (${code}): ${log.slice(-2000)}`)));
+    setTimeout(() => resolve(), 10_000).unref();
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/** The `--flags` between node and the bundle in the unit's ExecStart, so the bench runs it as deployed. */
+function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(here, "..", "edge-agent", "packaging", "isp-edge-agent.service"), "utf8");
+  const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "";
+  const words = exec.split(/\s+/);
+  const bundleAt = words.findIndex((w) => w.endsWith(".mjs"));
+  return words.slice(1, bundleAt).filter((w) => w.startsWith("--"));
+}
+
+/** utime + stime of a process, in seconds (Linux, USER_HZ 100). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** kB from /proc/<pid>/status (Linux). */
+function procStatus(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
+      readFileSync(`/proc/${pid}/status`, "utf8"),
+    );
+    return Number(match?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
