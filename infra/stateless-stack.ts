@@ -29,7 +29,7 @@ export interface StatelessStackProps extends StackProps {
  * either, so they get the environment without the grants. A handler that starts to (e.g. sites
  * provisioning queues) joins this list.
  */
-export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["subscribers"]);
+export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["subscribers", "sites"]);
 
 /** Code and the things that route to it: replaceable at any time without touching data. */
 export class StatelessStack extends Stack {

@@ -9,6 +9,8 @@ export interface OutboundMessage {
 
 export interface SiteQueue {
   send(tenantId: string, siteId: string, message: OutboundMessage): Promise<void>;
+  /** Creates the site's queue and its DLQ if missing (idempotent); returns the queue URL. */
+  provision(tenantId: string, siteId: string): Promise<string>;
 }
 
 /** Naming shared by the CDK stacks, the cloud adapters and the local queue server. */

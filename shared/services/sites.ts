@@ -6,14 +6,14 @@ import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, createOnce, found, newRecord } from "./idempotent-create.js";
 
-export function createSite(
+export async function createSite(
   deps: ServiceDeps,
   caller: Caller,
   input: CreateSiteInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Site>> {
   const site: Site = { ...input, ...newRecord("site", caller, deps), archived: false };
-  return createOnce(
+  const created = await createOnce(
     deps,
     caller,
     idempotency,
@@ -22,6 +22,16 @@ export function createSite(
     (record, claim) => deps.repos.sites.create(record, { idempotency: claim }),
     (id) => deps.repos.sites.get(caller.tenantId, id),
   );
+  // The agent polls its queue from the moment it is installed, before any command exists. A
+  // failure here is not fatal: the queue is also created on the first send.
+  await deps.queue.provision(caller.tenantId, created.resource.id).catch((error: unknown) => {
+    deps.logger.error("site queue not provisioned", {
+      tenantId: caller.tenantId,
+      siteId: created.resource.id,
+      error,
+    });
+  });
+  return created;
 }
 
 export async function getSite(deps: ServiceDeps, caller: Caller, id: string): Promise<Site> {

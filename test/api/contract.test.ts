@@ -74,7 +74,7 @@ describe("internal errors", () => {
       clock: systemClock,
       logger: createLogger({}, "silent"),
       scheduler: { upsert: async () => undefined, remove: async () => undefined },
-      queue: { send: async () => undefined },
+      queue: { send: async () => undefined, provision: async () => "" },
       notifier: { send: async () => ({}) },
     };
     const handler = createApiHandler(packageOperations, { deps: () => deps });

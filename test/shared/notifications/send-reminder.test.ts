@@ -53,7 +53,7 @@ const serviceDeps: ServiceDeps = {
   clock: systemClock,
   logger,
   scheduler: { upsert: async () => {}, remove: async () => {} },
-  queue: { send: async () => {} },
+  queue: { send: async () => {}, provision: async () => "" },
   notifier: { send: async () => ({}) },
 };
 
