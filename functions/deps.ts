@@ -56,7 +56,13 @@ export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
     repos: createDynamoRepositories(doc, config.TABLE_NAME),
     clock: systemClock,
     logger: createLogger({ service: "isp-billing" }),
-    queue: new SqsSiteQueue({ prefix: config.SITE_QUEUE_PREFIX, client: sqs }),
+    queue: new SqsSiteQueue({
+      prefix: config.SITE_QUEUE_PREFIX,
+      client: sqs,
+      region,
+      // The account is the lifecycle function's own: arn:aws:lambda:<region>:<account>:function:<name>.
+      account: config.LIFECYCLE_FUNCTION_ARN.split(":")[4] ?? "",
+    }),
     notifier: notifierFor(config),
     scheduler: new EventBridgeSubscriberScheduler({
       client: scheduler,

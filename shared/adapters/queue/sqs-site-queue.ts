@@ -15,6 +15,9 @@ export interface SqsSiteQueueOptions {
   readonly clientConfig?: SQSClientConfig;
   /** Receives before a command moves to the site's DLQ. */
   readonly maxReceiveCount?: number;
+  /** Region and account for the queue ARNs in the TLS-only policies; default local ones. */
+  readonly region?: string;
+  readonly account?: string;
 }
 
 export class SiteQueueError extends Error {
@@ -63,6 +66,10 @@ export class SqsSiteQueue implements SiteQueue {
     }
   }
 
+  private arnFor(name: string): string {
+    return `arn:aws:sqs:${this.options.region ?? "local"}:${this.options.account ?? "000000000000"}:${name}`;
+  }
+
   /** Creates the site's queue and its DLQ (both idempotent), returning the queue URL. */
   provision(tenantId: string, siteId: string): Promise<string> {
     return this.provisionByName(siteQueueName(this.options.prefix, tenantId, siteId));
@@ -86,20 +93,25 @@ export class SqsSiteQueue implements SiteQueue {
     const dlq = await this.client.send(
       new CreateQueueCommand({
         QueueName: `${name}-dlq`,
-        Attributes: { ...encryption, MessageRetentionPeriod: "1209600" },
+        Attributes: {
+          ...encryption,
+          MessageRetentionPeriod: "1209600",
+          Policy: tlsOnlyPolicy(this.arnFor(`${name}-dlq`)),
+        },
       }),
     );
-    const dlqArn = arnFromUrl(dlq.QueueUrl ?? "");
+    if (!dlq.QueueUrl) throw new SiteQueueError(`CreateQueue returned no URL for ${name}-dlq`, name);
     const queue = await this.client.send(
       new CreateQueueCommand({
         QueueName: name,
         Attributes: {
           ...encryption,
+          Policy: tlsOnlyPolicy(this.arnFor(name)),
           MessageRetentionPeriod: "1209600",
           ReceiveMessageWaitTimeSeconds: "20",
           VisibilityTimeout: "60",
           RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: dlqArn,
+            deadLetterTargetArn: this.arnFor(`${name}-dlq`),
             maxReceiveCount: this.options.maxReceiveCount ?? 10,
           }),
         },
@@ -112,10 +124,19 @@ export class SqsSiteQueue implements SiteQueue {
   }
 }
 
-/** https://sqs.<region>.amazonaws.com/<account>/<name> -> arn:aws:sqs:<region>:<account>:<name> */
-export function arnFromUrl(url: string): string {
-  const u = new URL(url);
-  const [, account, name] = u.pathname.split("/");
-  const region = /sqs\.([a-z0-9-]+)\./.exec(u.hostname)?.[1] ?? "local";
-  return `arn:aws:sqs:${region}:${account}:${name}`;
+/** Like the CDK stacks' queues: refuse any request not made over TLS. */
+export function tlsOnlyPolicy(queueArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "sqs:*",
+        Resource: queueArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  });
 }
