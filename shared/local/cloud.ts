@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -17,11 +18,13 @@ import { ensureTable } from "../adapters/dynamodb/create-table.js";
 import { LocalSubscriberScheduler } from "../adapters/scheduler/local-scheduler.js";
 import type { ApiEvent, ApiResult } from "../http/api-handler.js";
 import { corsConfigFromEnv } from "../http/cors.js";
+import { siteQueueName } from "../ports/queue.js";
 import type { ServiceDeps } from "../services/caller.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
+import { startSimulatedSite } from "./simulated-site.js";
 import { startLocalSqs } from "./sqs/index.js";
 import { startSqsTrigger } from "./sqs-trigger.js";
 
@@ -138,6 +141,31 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
 
     const demo = options.seed === false ? undefined : await loadOrSeedDemo(deps, options.dataDir);
+    if (demo) {
+      // The demo ISP's site: a simulated MikroTik with the demo subscribers online, and its agent.
+      const subscribers = await Promise.all(
+        demo.subscriberIds.map((id) => deps.repos.subscribers.get(demo.tenantId, id)),
+      );
+      const packages = await Promise.all(
+        demo.packageIds.map((id) => deps.repos.packages.get(demo.tenantId, id)),
+      );
+      const site = await startSimulatedSite({
+        tenantId: demo.tenantId,
+        siteId: demo.siteId,
+        nasId: demo.nasId,
+        sqsEndpoint: sqs.endpoint,
+        commandsUrl: sqs.queueUrl(siteQueueName(LOCAL_ENV.SITE_QUEUE_PREFIX, demo.tenantId, demo.siteId)),
+        eventsUrl: agentEvents.queueUrl,
+        stateFile: options.dataDir
+          ? join(options.dataDir, "agent-state.json")
+          : join(tmpdir(), `isp-agent-${process.pid}.json`),
+        subscribers: subscribers.flatMap((s) =>
+          s ? [{ username: s.username, service: s.service, online: true }] : [],
+        ),
+        profiles: packages.flatMap((p) => (p?.routerProfile ? [p.routerProfile] : [])),
+      });
+      components.push({ name: "simulated-site", stop: site.stop });
+    }
     const server = createLocalApiGateway({
       routes: await loadRoutes(),
       authorizer: await loadAuthorizer(),

@@ -26,6 +26,8 @@ async function main() {
     `  API:            ${cloud.url}/v1  (OpenAPI: ${cloud.url}/v1/openapi.json)`,
     `  DynamoDB Local: ${cloud.dynamoEndpoint}  table ${cloud.tableName}`,
     `  Data:           ${dataSetting === "memory" ? "in memory" : dataSetting}`,
+    `  Site:           edge agent + simulated MikroTik (API, RADIUS) for the demo site`,
+    `  SMS / e-mail:   written to ${dataSetting === "memory" ? "memory" : join(dataSetting, "outbox.jsonl")}`,
   ];
   if (demo) {
     lines.push(

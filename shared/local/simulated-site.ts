@@ -26,6 +26,8 @@ export interface SimulatedSiteOptions {
   readonly eventsUrl: string;
   readonly stateFile: string;
   readonly subscribers: readonly SiteSubscriber[];
+  /** Router profiles the packages name (PPP and hotspot), created on the simulated router. */
+  readonly profiles?: readonly string[];
   /** Seconds between the agent's heartbeats and session reports. */
   readonly heartbeatSeconds?: number;
   readonly sessionsSeconds?: number;
@@ -55,6 +57,10 @@ export async function startSimulatedSite(options: SimulatedSiteOptions): Promise
   };
   ensure(() => model.addPppProfile("suspended", "64k/64k"));
   ensure(() => model.addHotspotProfile("suspended", "64k/64k"));
+  for (const profile of options.profiles ?? []) {
+    ensure(() => model.addPppProfile(profile));
+    ensure(() => model.addHotspotProfile(profile));
+  }
   let host = 10;
   const addSubscriber = (s: SiteSubscriber) => {
     const address = `10.20.0.${host++ % 250}`;
@@ -72,10 +78,11 @@ export async function startSimulatedSite(options: SimulatedSiteOptions): Promise
       if (s.online !== false) model.loginHotspot(s.username, { address });
     }
   };
-  for (const s of options.subscribers) addSubscriber(s);
-  const { apiPort } = await router.start({ rest: false });
+  // The RADIUS listener indexes sessions as they change: create it before anyone connects.
   const secret = randomBytes(16).toString("base64url");
   const radius = new NasRadiusServer(model, router.faults, { secret });
+  for (const s of options.subscribers) addSubscriber(s);
+  const { apiPort } = await router.start({ rest: false });
   const radiusPort = await radius.listen(0, "127.0.0.1");
 
   const config = parseConfig(
