@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { ConfigError } from "../../config.js";
 import { createLogger, type Logger } from "../../logger.js";
+import { MinHeap } from "../../min-heap.js";
 import { type ScheduledFire, type SubscriberScheduler, scheduleName } from "../../ports/scheduler.js";
 import { FireDelivery } from "./fire-delivery.js";
-import { MinHeap } from "./min-heap.js";
 import { readScheduleState, type StoredSchedule, writeScheduleState } from "./state-file.js";
 
 /**

@@ -1,6 +1,6 @@
+import { MinHeap } from "../../min-heap.js";
 import type { QueueConfig } from "./attributes.js";
 import { sqsErrors } from "./errors.js";
-import { MinHeap } from "./heap.js";
 import { createMessage, type MessageState, type StoredMessage, type ValidatedMessage } from "./message.js";
 import { messageIdOf, newReceipt } from "./receipt.js";
 import { DeadlineTimer } from "./timer.js";
@@ -281,9 +281,9 @@ export class LocalQueue {
     this.hooks.changed();
     // The heaps delete lazily; rebuild them when stale entries dominate.
     if (this.expiries.size > 2 * this.messages.size + 1024)
-      this.expiries.rebuild((m) => this.messages.get(m.id) === m);
+      this.expiries.retain((m) => this.messages.get(m.id) === m);
     if (this.due.size > 2 * (this.inflight + this.delayed) + 1024)
-      this.due.rebuild((e) => e.seq === e.message.seq && e.message.state !== "gone");
+      this.due.retain((e) => e.seq === e.message.seq && e.message.state !== "gone");
   }
 
   private releaseDue(now: number): void {

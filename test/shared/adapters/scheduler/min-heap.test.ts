@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MinHeap } from "../../../../shared/adapters/scheduler/min-heap.js";
+import { MinHeap } from "../../../../shared/min-heap.js";
 
 describe("MinHeap", () => {
   it("pops in ascending order whatever the push order, with rebuilds in between", () => {

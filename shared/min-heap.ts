@@ -1,4 +1,7 @@
-/** A binary min-heap: O(log n) push and pop, O(1) peek. `before(a, b)` is true when a comes first. */
+/**
+ * A binary min-heap: O(log n) push and pop, O(1) peek. `before(a, b)` is true when a comes first.
+ * Shared by the local scheduler (next schedule due) and the local SQS (next message due, expiring).
+ */
 export class MinHeap<T> {
   private items: T[] = [];
 
@@ -49,5 +52,14 @@ export class MinHeap<T> {
   /** Replaces the contents (a sorted array is a valid heap). */
   rebuild(items: Iterable<T>): void {
     this.items = [...items].sort((a, b) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0));
+  }
+
+  /** Keeps only the items `keep` accepts (drops stale entries left by lazy deletion). */
+  retain(keep: (item: T) => boolean): void {
+    this.rebuild(this.items.filter(keep));
+  }
+
+  clear(): void {
+    this.items = [];
   }
 }
