@@ -1,5 +1,4 @@
 import type { Operation } from "../../shared/http/operation.js";
-import { routeKey } from "../../shared/http/operation.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
@@ -36,8 +35,4 @@ export const SWEEP_ENTRY = "functions/sweep.ts";
 
 export function allOperations(): Operation[] {
   return apiFunctions.flatMap((f) => f.operations);
-}
-
-export function routeKeys(): string[] {
-  return allOperations().map(routeKey);
 }

@@ -112,14 +112,6 @@ export interface SubscriberRepository {
   ): Promise<void>;
   get(tenantId: string, subscriberId: string): Promise<StoredSubscriber | undefined>;
   list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>>;
-  /** Applies `patch` only if the stored version is `expectedVersion`; bumps it and appends `event`. */
-  update(
-    tenantId: string,
-    subscriberId: string,
-    patch: Patch<Subscriber>,
-    expectedVersion: number,
-    event: TimelineEvent,
-  ): Promise<StoredSubscriber>;
   /**
    * Stores `next` in place of `current` (the record as read; `next` becomes current.version + 1)
    * with its timeline events, in one transaction that fails with a version conflict if anyone wrote

@@ -6,7 +6,6 @@ import {
   nextAction,
   planDelivery,
   policyForTenant,
-  SCHEDULER_ACTOR,
   sqsDelaySeconds,
   type Transition,
 } from "../domain/lifecycle/index.js";
@@ -19,7 +18,7 @@ import type { ScheduledFire } from "../ports/scheduler.js";
 import type { ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
 import { sendReminder } from "./notifications.js";
-import { timelineEvent } from "./subscribers.js";
+import { timelineEvent } from "./timeline.js";
 
 /** Committing a state change needs the data and where commands and schedules go: all of ServiceDeps. */
 export type LifecycleDeps = ServiceDeps;
@@ -257,5 +256,3 @@ export function provisioned(
     pendingCommand: commandFor(sub, pkg, policy, "provisioned", moment),
   };
 }
-
-export { SCHEDULER_ACTOR };

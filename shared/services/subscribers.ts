@@ -113,5 +113,3 @@ export function publicSubscriber(sub: StoredSubscriber): Subscriber {
   const { pendingCommand: _outbox, ...rest } = sub;
   return rest;
 }
-
-export { timelineEvent };

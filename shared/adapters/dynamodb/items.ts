@@ -1,4 +1,3 @@
-import { VersionConflictError } from "../../domain/errors.js";
 import { KEY_ATTRIBUTES } from "./keys.js";
 
 /** Strips the key-design attributes from a stored item, leaving the domain record. */
@@ -60,8 +59,4 @@ export function versionedUpdate(
     ExpressionAttributeValues: values,
     ConditionExpression: "attribute_exists(PK) AND #version = :expected",
   };
-}
-
-export function versionConflict(kind: string, id: string, expected: number): VersionConflictError {
-  return new VersionConflictError(`${kind} ${id} is not at version ${expected}: reload it and retry`);
 }

@@ -7,7 +7,6 @@ import type {
   OverdueSubscriber,
   Page,
   PageRequest,
-  Patch,
   StoredSubscriber,
   SubscriberRepository,
   WriteOptions,
@@ -63,21 +62,6 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       }),
     );
     return out.Item ? toRecord<StoredSubscriber>(out.Item) : undefined;
-  }
-
-  async update(
-    tenantId: string,
-    subscriberId: string,
-    patch: Patch<Subscriber>,
-    expectedVersion: number,
-    event: TimelineEvent,
-  ): Promise<StoredSubscriber> {
-    const current = await this.get(tenantId, subscriberId);
-    if (!current) throw new NotFoundError(`Subscriber ${subscriberId} not found`);
-    if (current.version !== expectedVersion)
-      throw versionConflict(subscriberId, expectedVersion, current.version);
-    const next = applyPatch(current, patch, expectedVersion + 1, event.at);
-    return this.write(current, next, [event]);
   }
 
   save(
@@ -393,13 +377,6 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
   }
 }
 
-function versionConflict(id: string, expected: number, current: number): VersionConflictError {
-  return new VersionConflictError(
-    `Subscriber ${id} is at version ${current}, not ${expected}: reload it and retry`,
-    current,
-  );
-}
-
 /** GSI6 keys: when the earliest lifecycle work for this subscriber is due (absent = nothing). */
 function dueIndex(sub: StoredSubscriber): { GSI6PK: string; GSI6SK: string } | undefined {
   const candidates = [sub.nextAction?.at, sub.pendingCommand?.issuedAt].filter(
@@ -408,21 +385,6 @@ function dueIndex(sub: StoredSubscriber): { GSI6PK: string; GSI6SK: string } | u
   if (candidates.length === 0) return undefined;
   const dueAt = candidates.sort()[0];
   return { GSI6PK: keys.gsi.due(dueShard(sub.id)), GSI6SK: `${dueAt}#${sub.tenantId}#${sub.id}` };
-}
-
-function applyPatch(
-  current: StoredSubscriber,
-  patch: Patch<Subscriber>,
-  version: number,
-  at: string,
-): StoredSubscriber {
-  const next: Record<string, unknown> = { ...current };
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined || field === "id" || field === "tenantId" || field === "createdAt") continue;
-    if (value === null) delete next[field];
-    else next[field] = value;
-  }
-  return { ...(next as unknown as StoredSubscriber), version, updatedAt: at };
 }
 
 /** The references a change touches; a changed site re-checks the NAS under the new site too. */
