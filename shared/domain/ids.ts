@@ -14,6 +14,8 @@ export const ID_PREFIXES = {
   nas: "nas",
   apiKey: "key",
   event: "evt",
+  payment: "pay",
+  refund: "rfd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
