@@ -13,6 +13,11 @@
  * | username reservation | T#{t}              | UNAME#{lower(username)}  |                                       |
  * | subscriber           | T#{t}#SUB#{subId}  | PROFILE                  | GSI1..GSI5 below                      |
  * | timeline event       | T#{t}#SUB#{subId}  | EV#{eventId (ULID)}      |                                       |
+ * | payment              | T#{t}              | PAY#{paymentId}          | GSI1 by subscriber; GSI6 while pending|
+ * | settled transaction  | T#{t}              | PAYTXN#{gateway}#{txnId} | (one per gateway transaction id)      |
+ * | gateway event seen   | T#{t}              | GWEVT#{gateway}#{id}     | (TTL: expiresAtEpoch)                 |
+ * | pay link             | T#{t}              | PAYLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
+ * | gateway settings     | T#{t}              | GATEWAY#{gateway}        | (credentials as KMS ciphertext)       |
  *
  * Subscribers get a partition each (writes spread; timeline beside its subscriber). GSIs, all
  * projecting ALL attributes so a list is one query:
@@ -26,6 +31,8 @@
  * | GSI5  | T#{t}#SUB#EXP               | {expiresAt}#{subId}    | expiring before/after (range query) |
  * | GSI6  | DUE#{shard 0-15}            | {dueAt}#{t}#{subId}    | safety sweep: overdue work, all     |
  * |       |                             |                        | tenants (KEYS_ONLY, sparse)         |
+ * | GSI1  | T#{t}#PAYSUB#{subId}        | {paymentId}            | a subscriber's payments             |
+ * | GSI6  | PAYDUE#{shard 0-15}         | {checkAt}#{t}#{payId}  | pending sweep: gateway re-queries   |
  *
  * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
  * (`pendingCommand`), the time it was issued. The sweep finds what a lost schedule or a crash
@@ -42,6 +49,11 @@
  * - authenticate an API key: GetItem (T#{t}, KEY#{keyId}) with t and keyId parsed from the token.
  * - unique username per tenant: conditional Put of UNAME#... in the subscriber's transaction.
  * - overdue lifecycle work: Query GSI6 on each DUE#{shard} with GSI6SK < cutoff.
+ * - payments of a tenant, newest first: Query PK = T#{t}, SK begins_with PAY# (ULIDs: time order;
+ *   a from/to range narrows the key condition), descending; of a subscriber: Query GSI1.
+ * - settle a gateway transaction once: conditional Put of PAYTXN#... in the settlement transaction.
+ * - pending payments to re-query: Query GSI6 on each PAYDUE#{shard} with GSI6SK < cutoff.
+ * - open a pay link: GetItem (T#{t}, PAYLINK#{hash}) with t parsed from the token.
  */
 
 export const keys = {
@@ -58,6 +70,11 @@ export const keys = {
   subscriberPk: (t: string, subId: string) => `T#${t}#SUB#${subId}`,
   subscriberSk: () => "PROFILE",
   eventSk: (eventId: string) => `EV#${eventId}`,
+  paymentSk: (id: string) => `PAY#${id}`,
+  paymentTxnSk: (transactionKey: string) => `PAYTXN#${transactionKey}`,
+  gatewayEventSk: (gateway: string, eventId: string) => `GWEVT#${gateway}#${eventId}`,
+  payLinkSk: (secretHash: string) => `PAYLINK#${secretHash}`,
+  gatewaySk: (gateway: string) => `GATEWAY#${gateway}`,
   gsi: {
     all: (t: string) => `T#${t}#SUB`,
     status: (t: string, status: string) => `T#${t}#SUB#ST#${status}`,
@@ -65,6 +82,8 @@ export const keys = {
     site: (t: string, siteId: string) => `T#${t}#SUB#SITE#${siteId}`,
     expiry: (t: string) => `T#${t}#SUB#EXP`,
     due: (shard: number) => `DUE#${shard}`,
+    subscriberPayments: (t: string, subId: string) => `T#${t}#PAYSUB#${subId}`,
+    paymentDue: (shard: number) => `PAYDUE#${shard}`,
   },
 } as const;
 
