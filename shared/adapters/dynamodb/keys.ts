@@ -9,6 +9,8 @@
  * | site agent health    | T#{t}              | SITEHEALTH#{siteId}      | (agent heartbeat, drift per NAS)      |
  * | NAS                  | T#{t}              | NAS#{siteId}#{nasId}     |                                       |
  * | API key (hashed)     | T#{t}              | KEY#{keyId}              |                                       |
+ * | site agent (token)   | T#{t}              | AGENT#{siteId}           | (token hash + generation)             |
+ * | enrollment code      | T#{t}              | ENROLL#{siteId}#{sha256} | (TTL: expiresAtEpoch)                 |
  * | idempotency record   | T#{t}              | IDEM#{sha256(key)}       | (TTL: expiresAtEpoch)                 |
  * | username reservation | T#{t}              | UNAME#{lower(username)}  |                                       |
  * | subscriber           | T#{t}#SUB#{subId}  | PROFILE                  | GSI1..GSI5 below                      |
@@ -47,6 +49,9 @@
  * - list subscribers with filters: Query the most selective GSI (status > package > site > expiry >
  *   all); the remaining filters become a FilterExpression on that query, bounded per page.
  * - authenticate an API key: GetItem (T#{t}, KEY#{keyId}) with t and keyId parsed from the token.
+ * - redeem an enrollment code: GetItem (T#{t}, ENROLL#{siteId}#{sha256(secret)}), t and siteId parsed
+ *   from the code; then one transaction marks it used and writes the site's agent token.
+ * - authenticate an edge agent: GetItem (T#{t}, AGENT#{siteId}) with t and siteId parsed from the token.
  * - unique username per tenant: conditional Put of UNAME#... in the subscriber's transaction.
  * - overdue lifecycle work: Query GSI6 on each DUE#{shard} with GSI6SK < cutoff.
  * - payments of a tenant, newest first: Query PK = T#{t}, SK begins_with PAY# (ULIDs: time order;
@@ -65,6 +70,8 @@ export const keys = {
   nasSk: (siteId: string, nasId: string) => `NAS#${siteId}#${nasId}`,
   nasPrefix: (siteId: string) => `NAS#${siteId}#`,
   apiKeySk: (id: string) => `KEY#${id}`,
+  siteAgentSk: (siteId: string) => `AGENT#${siteId}`,
+  enrollmentCodeSk: (siteId: string, codeHash: string) => `ENROLL#${siteId}#${codeHash}`,
   idempotencySk: (keyHash: string) => `IDEM#${keyHash}`,
   usernameSk: (username: string) => `UNAME#${username.toLowerCase()}`,
   subscriberPk: (t: string, subId: string) => `T#${t}#SUB#${subId}`,
