@@ -7,6 +7,7 @@ import type { AgentHealth, DriftReport, SiteHealth } from "../domain/schemas/sit
 import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
+import type { SiteAgentRepository } from "./site-agents.js";
 
 export interface PageRequest {
   readonly limit: number;
@@ -160,6 +161,8 @@ export interface Repositories {
   readonly nas: NasRepository;
   readonly subscribers: SubscriberRepository;
   readonly apiKeys: ApiKeyRepository;
+  /** Edge agents: enrollment codes and the current agent token of each site. */
+  readonly siteAgents: SiteAgentRepository;
   readonly idempotency: IdempotencyStore;
 }
 

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Repositories } from "../../ports/repositories.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
+import { DynamoSiteAgentRepository } from "./site-agent-repository.js";
 import { DynamoSubscriberRepository } from "./subscriber-repository.js";
 import {
   DynamoApiKeyRepository,
@@ -18,6 +19,7 @@ export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName:
     nas: new DynamoNasRepository(doc, tableName),
     subscribers: new DynamoSubscriberRepository(doc, tableName),
     apiKeys: new DynamoApiKeyRepository(doc, tableName),
+    siteAgents: new DynamoSiteAgentRepository(doc, tableName),
     idempotency: new DynamoIdempotencyStore(doc, tableName),
   };
 }
