@@ -2,6 +2,7 @@ import type { Clock } from "../domain/clock.js";
 import type { Role } from "../domain/schemas/api-key.js";
 import type { Actor } from "../domain/schemas/timeline.js";
 import type { Logger } from "../logger.js";
+import type { AgentCredentialIssuer } from "../ports/agent-credentials.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { SiteQueue } from "../ports/queue.js";
 import type { Repositories } from "../ports/repositories.js";
@@ -24,6 +25,8 @@ export interface ServiceDeps {
   /** SMS and e-mail to subscribers (SNS/SES or an HTTP SMS gateway; an outbox locally). */
   readonly notifier: Notifier;
   readonly logger: Logger;
+  /** Short-lived AWS credentials for enrolled edge agents; wired only where that route is served. */
+  readonly agentCredentials?: AgentCredentialIssuer;
 }
 
 /** An Idempotency-Key as the service layer sees it: already hashed and tied to its request. */
