@@ -2,6 +2,7 @@ import type { Operation } from "../../shared/http/operation.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
+import { siteAgentOperations } from "./operations/site-agents.js";
 import { siteOperations } from "./operations/sites.js";
 import { subscriberOperations } from "./operations/subscribers.js";
 
@@ -21,7 +22,7 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   { name: "meta", entry: "functions/api/meta.ts", operations: metaOperations(() => allOperations()) },
   { name: "packages", entry: "functions/api/packages.ts", operations: packageOperations },
   { name: "subscribers", entry: "functions/api/subscribers.ts", operations: subscriberOperations },
-  { name: "sites", entry: "functions/api/sites.ts", operations: siteOperations },
+  { name: "sites", entry: "functions/api/sites.ts", operations: [...siteOperations, ...siteAgentOperations] },
   { name: "apiKeys", entry: "functions/api/api-keys.ts", operations: apiKeyOperations },
 ];
 

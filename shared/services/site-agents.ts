@@ -9,6 +9,7 @@ import {
 import { ConflictError, UnauthorizedError } from "../domain/errors.js";
 import {
   type AgentCredentials,
+  type AgentDevice,
   type AgentEnrollment,
   type EnrollmentCode,
   type SiteAgent,
@@ -68,7 +69,11 @@ const REFUSALS: Record<EnrollmentRefusedError["reason"], () => Error> = {
 };
 
 /** Exchanges a code for the site's agent token, exactly once. The token is in this answer only. */
-export async function enrollAgent(deps: ServiceDeps, code: string): Promise<AgentEnrollment> {
+export async function enrollAgent(
+  deps: ServiceDeps,
+  code: string,
+  device?: AgentDevice,
+): Promise<AgentEnrollment> {
   const parts = parseEnrollmentCode(code);
   if (!parts) throw new UnauthorizedError("Invalid enrollment code");
   const { tenantId, siteId } = parts;
@@ -89,6 +94,7 @@ export async function enrollAgent(deps: ServiceDeps, code: string): Promise<Agen
     status: "enrolled",
     generation,
     enrolledAt: now,
+    ...(device ? { device } : {}),
     updatedAt: now,
     tokenHash: hash,
   };

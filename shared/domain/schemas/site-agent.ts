@@ -20,12 +20,22 @@ export const EnrollmentCodeSchema = z
   .meta({ id: "EnrollmentCode", description: "A one-time code that enrolls one edge agent for a site" });
 export type EnrollmentCode = z.infer<typeof EnrollmentCodeSchema>;
 
+export const AgentDeviceSchema = z
+  .object({
+    hostname: z.string().min(1).max(253, { message: "must be at most 253 characters" }),
+    agentVersion: z.string().min(1).max(64, { message: "must be at most 64 characters" }),
+  })
+  .strict()
+  .meta({ id: "AgentDevice", description: "The machine that enrolled, as it described itself" });
+export type AgentDevice = z.infer<typeof AgentDeviceSchema>;
+
 export const EnrollAgentSchema = z
   .object({
     code: z
       .string()
       .max(128, { message: "must be at most 128 characters" })
       .regex(ENROLLMENT_CODE_RE, { message: "must be an enrollment code (ENR-<tenant>-<site>-<secret>)" }),
+    device: AgentDeviceSchema.optional(),
   })
   .strict()
   .meta({ id: "EnrollAgent" });
@@ -72,6 +82,7 @@ export const SiteAgentSchema = z
       .min(1)
       .meta({ description: "Bumped by every enrollment and revocation; only the latest token works" }),
     enrolledAt: InstantSchema.optional(),
+    device: AgentDeviceSchema.optional().meta({ description: "The device of the latest enrollment" }),
     revokedAt: InstantSchema.optional(),
     updatedAt: InstantSchema,
   })
