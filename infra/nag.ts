@@ -28,6 +28,10 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     "Liveness probe for load balancers and uptime checks: returns a constant status and version, reads no tenant data, and is throttled per route.",
   "GET /v1/openapi.json":
     "The published OpenAPI document, meant for anyone building a client: it is generated from the route schemas, reads no tenant data, and is throttled per route.",
+  "POST /v1/agent/enroll":
+    "An edge agent has no API key before it enrolls: the one-time enrollment code in the body is the credential (128 random bits, stored hashed, expires in 30 minutes, redeemed once by a conditional write). Throttled per route.",
+  "POST /v1/agent/credentials":
+    "Authenticated in the handler by the agent token (256 random bits, stored hashed, checked against the site's current generation on every call, so a revoked agent is refused at once); the API-key authorizer cannot read agent tokens. Throttled per route.",
 };
 
 /** Acknowledges AwsSolutions-APIG4 on the public routes listed above, and on nothing else. */

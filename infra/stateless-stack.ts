@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import { AGENT_EVENTS_ENTRY, type ApiFunctionSpec, AUTHORIZER_ENTRY } from "../functions/api/catalog.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
+import { EdgeAgentAccess } from "./constructs/edge-agent-access.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
 import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
 import { grantTableAccess } from "./constructs/table-access.js";
@@ -31,6 +32,9 @@ export interface StatelessStackProps extends StackProps {
  */
 export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["subscribers", "sites"]);
 
+/** The API function serving the edge agent's enroll and credentials routes (functions/api/agent.ts). */
+export const AGENT_API_FUNCTION = "agent";
+
 /** Code and the things that route to it: replaceable at any time without touching data. */
 export class StatelessStack extends Stack {
   readonly api: AdminApi;
@@ -38,6 +42,8 @@ export class StatelessStack extends Stack {
   readonly authorizer: NodeLambda;
   readonly lifecycle: SubscriberLifecycle;
   readonly agentEvents: NodeLambda;
+  /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
+  readonly edgeAgent: EdgeAgentAccess | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -79,12 +85,13 @@ export class StatelessStack extends Stack {
         description: `${spec.name} API (${config.stage})`,
         environment: { ...environment, CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(",") },
       });
-      grantTableAccess(table, lambda.function, "api");
+      grantTableAccess(table, lambda.function, spec.name === AGENT_API_FUNCTION ? "agent" : "api");
       if (SUBSCRIBER_CHANGING_API_FUNCTIONS.has(spec.name)) this.lifecycle.grantSubscriberChanges(lambda);
       functions.set(spec.name, lambda);
       routeGroups.push({ name: spec.name, handler: lambda.function, operations: spec.operations });
     }
     this.functions = functions;
+    this.edgeAgent = edgeAgentAccess(this, props, functions.get(AGENT_API_FUNCTION));
 
     this.api = new AdminApi(this, "AdminApi", {
       apiName: `isp-billing-${config.stage}`,
@@ -123,6 +130,19 @@ export class StatelessStack extends Stack {
       description: "queue.eventsUrl for every edge agent's configuration",
     });
   }
+}
+
+/** The agent function alone may assume the edge-agent role; it learns the role and the queue ARN. */
+function edgeAgentAccess(stack: StatelessStack, props: StatelessStackProps, issuer: NodeLambda | undefined) {
+  if (!issuer) return undefined;
+  const access = new EdgeAgentAccess(stack, "EdgeAgentAccess", {
+    stage: props.config.stage,
+    siteQueuePrefix: props.siteQueuePrefix,
+    agentEventsQueue: props.agentEventsQueue,
+    issuer,
+  });
+  for (const [name, value] of Object.entries(access.environment)) issuer.function.addEnvironment(name, value);
+  return access;
 }
 
 function capitalize(name: string): string {

@@ -6,7 +6,7 @@ import { GLOBAL_INDEXES } from "../../shared/adapters/dynamodb/table-definition.
  * What a function does with the table. `TransactWriteItems` has no IAM action of its own: each
  * item in it is authorised as its Put/Update/Delete/ConditionCheck action.
  */
-export type TableAccess = "api" | "authenticate";
+export type TableAccess = "api" | "authenticate" | "agent";
 
 const ITEM_ACTIONS: Record<TableAccess, readonly string[]> = {
   api: [
@@ -18,11 +18,14 @@ const ITEM_ACTIONS: Record<TableAccess, readonly string[]> = {
     "dynamodb:Query",
   ],
   authenticate: ["dynamodb:GetItem"],
+  // Edge-agent routes: read a code or a token's record, redeem a code in a transaction.
+  agent: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
 };
 
 const INDEX_ACTIONS: Record<TableAccess, readonly string[]> = {
   api: ["dynamodb:Query"],
   authenticate: [],
+  agent: [],
 };
 
 /**
