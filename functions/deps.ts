@@ -2,19 +2,33 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
+import { createGatewayDirectory, parseBaseUrlOverrides } from "../shared/adapters/gateways/directory.js";
 import { ChannelRouter } from "../shared/adapters/notify/channel-router.js";
 import { OutboxNotifier } from "../shared/adapters/notify/outbox.js";
 import { SesEmailNotifier } from "../shared/adapters/notify/ses-email.js";
 import { SnsSmsNotifier } from "../shared/adapters/notify/sns-sms.js";
 import { SqsSiteQueue } from "../shared/adapters/queue/sqs-site-queue.js";
 import { EventBridgeSubscriberScheduler } from "../shared/adapters/scheduler/eventbridge-scheduler.js";
+import { KmsSecretBox } from "../shared/adapters/secrets/kms-secret-box.js";
+import { LocalSecretBox } from "../shared/adapters/secrets/local-secret-box.js";
 import { type ApiConfig, loadApiConfig } from "../shared/config.js";
 import { systemClock } from "../shared/domain/clock.js";
 import { createLogger } from "../shared/logger.js";
 import type { Notifier } from "../shared/ports/notifier.js";
+import { type SecretBox, SecretBoxError } from "../shared/ports/secret-box.js";
 import type { ServiceDeps } from "../shared/services/caller.js";
 
 let cached: ServiceDeps | undefined;
+
+/** KMS in the cloud, a local key in npm start; a function without either fails only when it seals. */
+function secretBoxFor(config: ApiConfig): SecretBox {
+  if (config.LOCAL_SECRET_KEY) return new LocalSecretBox(Buffer.from(config.LOCAL_SECRET_KEY, "base64"));
+  if (config.GATEWAY_KEY_ARN) return new KmsSecretBox({ keyId: config.GATEWAY_KEY_ARN });
+  const missing = async (): Promise<string> => {
+    throw new SecretBoxError("gateway credentials cannot be sealed: GATEWAY_KEY_ARN is not set");
+  };
+  return { seal: missing, open: missing };
+}
 
 /** SMS by SNS (or the local outbox), e-mail by SES when a sender is configured. */
 function notifierFor(config: ApiConfig): Notifier {
@@ -64,6 +78,13 @@ export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
       account: config.LIFECYCLE_FUNCTION_ARN.split(":")[4] ?? "",
     }),
     notifier: notifierFor(config),
+    payments: {
+      secrets: secretBoxFor(config),
+      gateways: createGatewayDirectory({
+        baseUrls: parseBaseUrlOverrides(config.GATEWAY_BASE_URLS),
+        ...(config.GATEWAY_TIMEOUT_MS ? { timeoutMs: config.GATEWAY_TIMEOUT_MS } : {}),
+      }),
+    },
     scheduler: new EventBridgeSubscriberScheduler({
       client: scheduler,
       groupName: config.SCHEDULE_GROUP,

@@ -34,6 +34,16 @@ const ApiConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SCHEDULER_ENDPOINT: z.url().optional(),
+  /** The KMS key that seals tenants' gateway credentials (cloud). */
+  GATEWAY_KEY_ARN: z.string().startsWith("arn:").optional(),
+  /** Local mode instead of KMS: a base64 32-byte AES key (npm start keeps one in its data dir). */
+  LOCAL_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, { message: "must be 32 bytes, base64" })
+    .optional(),
+  /** Tests and local mode: JSON map of gateway -> stand-in base URL, e.g. {"bkash":"http://127.0.0.1:4100"}. */
+  GATEWAY_BASE_URLS: z.string().optional(),
+  GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(200).max(25_000).optional(),
   /** A schedule closer than this is moved to now + this (AWS rejects at() in the past); default 5. */
   SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
 });

@@ -1,7 +1,10 @@
 import type { Operation } from "../../shared/http/operation.js";
+import { agentOperations } from "./operations/agent.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
+import { payOperations } from "./operations/pay.js";
+import { paymentOperations } from "./operations/payments.js";
 import { siteAgentOperations } from "./operations/site-agents.js";
 import { siteOperations } from "./operations/sites.js";
 import { subscriberOperations } from "./operations/subscribers.js";
@@ -24,7 +27,17 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   { name: "subscribers", entry: "functions/api/subscribers.ts", operations: subscriberOperations },
   { name: "sites", entry: "functions/api/sites.ts", operations: [...siteOperations, ...siteAgentOperations] },
   { name: "apiKeys", entry: "functions/api/api-keys.ts", operations: apiKeyOperations },
+  // Public routes of the edge agent (enroll, credentials); the only function allowed to assume the
+  // edge-agent role.
+  { name: "agent", entry: "functions/api/agent.ts", operations: agentOperations },
+  // Payments, refunds, pay links and gateway settings (admin routes; can open sealed credentials).
+  { name: "payments", entry: "functions/api/payments.ts", operations: paymentOperations },
+  // Payer- and gateway-facing routes: pay pages, returns, webhooks; no API key, signatures instead.
+  { name: "pay", entry: "functions/api/pay.ts", operations: payOperations },
 ];
+
+/** Functions that open tenants' sealed gateway credentials (KMS decrypt). */
+export const GATEWAY_CREDENTIAL_FUNCTIONS = ["payments", "pay"] as const;
 
 export const AUTHORIZER_ENTRY = "functions/authorizer.ts";
 /** EventBridge Scheduler's target: one subscriber's due action. */
@@ -33,6 +46,8 @@ export const LIFECYCLE_ENTRY = "functions/lifecycle.ts";
 export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
 /** Every few minutes: overdue actions and undelivered commands. */
 export const SWEEP_ENTRY = "functions/sweep.ts";
+/** Every few minutes: pending payments re-queried at their gateways (minutes, then hours). */
+export const PAYMENT_SWEEP_ENTRY = "functions/payment-sweep.ts";
 
 export function allOperations(): Operation[] {
   return apiFunctions.flatMap((f) => f.operations);

@@ -5,16 +5,16 @@ import type {
   Context,
 } from "aws-lambda";
 import * as z from "zod";
-import { AppError, NotFoundError, UnauthorizedError } from "../domain/errors.js";
+import { AppError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../domain/errors.js";
 import { hashIdempotencyKey, requestFingerprint } from "../domain/idempotency.js";
 import { requirePermission } from "../domain/permissions.js";
 import { RoleSchema } from "../domain/schemas/api-key.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Caller, ServiceDeps } from "../services/caller.js";
 import { type CorsConfig, corsConfigFromEnv, corsHeaders } from "./cors.js";
-import { type Operation, routeKey } from "./operation.js";
+import { type Operation, type RawRequest, routeKey } from "./operation.js";
 import { problemResponse, toProblem } from "./problem.js";
-import { PageQueryShape, parseWith, readIdempotencyKey, readJsonBody } from "./request.js";
+import { MAX_BODY_BYTES, PageQueryShape, parseWith, readIdempotencyKey, readJsonBody } from "./request.js";
 
 /** What the Lambda authorizer puts in `requestContext.authorizer.lambda`. */
 export interface AuthorizerContext {
@@ -61,16 +61,20 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
 
     const params = op.params ? parseWith(op.params, event.pathParameters ?? {}, "path") : {};
     const querySchema = op.query ?? z.object({});
-    const { limit, cursor, ...query } = parseWith(
-      op.response.list ? querySchema.extend(PageQueryShape).strict() : querySchema.strict(),
-      event.queryStringParameters ?? {},
-      "query",
+    const { limit, cursor, ...query } = (
+      op.raw
+        ? {}
+        : parseWith(
+            op.response.list ? querySchema.extend(PageQueryShape).strict() : querySchema.strict(),
+            event.queryStringParameters ?? {},
+            "query",
+          )
     ) as Record<string, unknown>;
     const page = {
       limit: typeof limit === "number" ? limit : 25,
       cursor: typeof cursor === "string" ? cursor : undefined,
     };
-    const body = op.body ? parseWith(op.body, readJsonBody(event), "body") : undefined;
+    const body = op.body && !op.raw ? parseWith(op.body, readJsonBody(event), "body") : undefined;
     const key = op.idempotent ? readIdempotencyKey(event) : undefined;
     const idempotency = key
       ? {
@@ -88,6 +92,7 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
       page,
       idempotency,
       logger,
+      raw: rawRequest(event),
     });
     logger.info("request", { status: result.status });
     return {
@@ -97,7 +102,7 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
         ...corsFor(event.headers?.origin),
         ...result.headers,
       },
-      body: result.body === undefined ? "" : JSON.stringify(result.body),
+      body: result.text ?? (result.body === undefined ? "" : JSON.stringify(result.body)),
     };
   };
 
@@ -125,6 +130,26 @@ function callerFrom(event: ApiEvent): Caller {
   if (!parsed.success) throw new UnauthorizedError("Missing or invalid credentials");
   const { tenantId, role, keyId } = parsed.data;
   return { tenantId, role, actor: { kind: "api-key", id: keyId } };
+}
+
+/** The request as sent; the body is decoded from base64 when API Gateway encoded it. */
+function rawRequest(event: ApiEvent): RawRequest {
+  const body = event.body ?? "";
+  const rawBody = event.isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+  if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES)
+    throw new PayloadTooLargeError(`The body may be at most ${MAX_BODY_BYTES} bytes`);
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const host = event.requestContext.domainName ?? headers.host ?? "localhost";
+  const proto = headers["x-forwarded-proto"] ?? "https";
+  return {
+    method: event.requestContext.http?.method ?? event.routeKey.split(" ")[0] ?? "GET",
+    headers,
+    query: event.queryStringParameters ?? {},
+    rawBody,
+    baseUrl: process.env.PUBLIC_BASE_URL ?? `${proto}://${host}`,
+  };
 }
 
 function anonymous(): Caller {

@@ -18,12 +18,28 @@ export interface OperationInput<P, Q, B> {
   readonly page: PageRequest;
   readonly idempotency?: IdempotencyRequest | undefined;
   readonly logger: Logger;
+  /** Raw operations only: the request as it arrived (gateway signatures cover exact bytes). */
+  readonly raw: RawRequest;
+}
+
+/** The request before any parsing, with the public base URL the caller reached us on. */
+export interface RawRequest {
+  readonly method: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as sent (base64 already decoded), "" when there is none. */
+  readonly rawBody: string;
+  /** e.g. https://abc.execute-api.ap-south-1.amazonaws.com, for URLs handed to gateways and payers. */
+  readonly baseUrl: string;
 }
 
 export interface OperationResult {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** A non-JSON answer (an HTML page for a payer); its content-type goes in `headers`. */
+  readonly text?: string;
 }
 
 /**
@@ -54,6 +70,11 @@ export interface Operation<
   };
   /** POST creates accept an Idempotency-Key. */
   readonly idempotent?: boolean;
+  /**
+   * Gateway- and browser-facing routes: the body is not parsed as JSON, unknown query
+   * parameters are allowed (gateways add their own), and the handler reads `raw`.
+   */
+  readonly raw?: boolean;
   handle(input: OperationInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<OperationResult>;
 }
 

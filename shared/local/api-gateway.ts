@@ -72,7 +72,8 @@ async function handle(
 ) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
-  const headers = flattenHeaders(req);
+  // API Gateway tells the integration how the client connected; locally that is plain HTTP.
+  const headers: Record<string, string | undefined> = { "x-forwarded-proto": "http", ...flattenHeaders(req) };
   if (method === "OPTIONS" && headers["access-control-request-method"]) {
     return send(res, 204, preflightHeaders(options.cors, headers.origin), "");
   }

@@ -11,13 +11,16 @@ import {
   AUTHORIZER_ENTRY,
   apiFunctions,
   LIFECYCLE_ENTRY,
+  PAYMENT_SWEEP_ENTRY,
   SWEEP_ENTRY,
 } from "../../functions/api/catalog.js";
 import { functionDeps } from "../../functions/deps.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
 import { LocalSubscriberScheduler } from "../adapters/scheduler/local-scheduler.js";
+import { LocalSecretBox } from "../adapters/secrets/local-secret-box.js";
 import type { ApiEvent, ApiResult } from "../http/api-handler.js";
 import { corsConfigFromEnv } from "../http/cors.js";
+import type { GatewayName } from "../ports/payment-gateway.js";
 import { siteQueueName } from "../ports/queue.js";
 import type { ServiceDeps } from "../services/caller.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
@@ -48,6 +51,8 @@ export interface LocalCloudOptions {
   /** Use an already running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   readonly dynamoEndpoint?: string;
   readonly seed?: boolean;
+  /** Payment gateway stand-ins to call instead of the gateways' published hosts. */
+  readonly gatewayBaseUrls?: Partial<Record<GatewayName, string>>;
 }
 
 export interface LocalCloud {
@@ -117,6 +122,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // The handlers read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, LOCAL_ENV, {
+      LOCAL_SECRET_KEY: await localSecretKey(options.dataDir),
+      GATEWAY_BASE_URLS: JSON.stringify(options.gatewayBaseUrls ?? {}),
       SMS_PROVIDER: "outbox",
       ...(options.dataDir ? { NOTIFY_OUTBOX_FILE: join(options.dataDir, "outbox.jsonl") } : {}),
       TABLE_NAME: tableName,
@@ -136,7 +143,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     components.push({ name: "agent-events", stop: agentEvents.stop });
 
     const sweep = await loadHandler<() => Promise<unknown>>(SWEEP_ENTRY);
-    const sweeping = setInterval(() => void sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
+    const paymentSweep = await loadHandler<() => Promise<unknown>>(PAYMENT_SWEEP_ENTRY);
+    const sweeping = setInterval(() => {
+      void sweep().catch(() => undefined);
+      void paymentSweep().catch(() => undefined);
+    }, SWEEP_INTERVAL_MS);
     sweeping.unref();
     components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
 
@@ -198,6 +209,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** The AES key that seals gateway credentials locally; kept beside the data so restarts can open them. */
+async function localSecretKey(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return LocalSecretBox.generateKey().toString("base64");
+  const file = join(dataDir, "secret.key");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const key = LocalSecretBox.generateKey().toString("base64");
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, key, { mode: 0o600 });
+    return key;
   }
 }
 

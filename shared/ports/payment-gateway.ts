@@ -119,3 +119,11 @@ export interface PaymentGateway<C = unknown> {
   /** Status only, for the pending sweep: never completes a payment the payer has not authorised. */
   query(ctx: GatewayContext<C>, payment: PaymentRef): Promise<GatewayVerdict>;
 }
+
+/** The gateway modules and where each one lives (sandbox, live, or a stand-in). */
+export interface GatewayDirectory {
+  gateway(name: GatewayName): PaymentGateway;
+  baseUrl(name: GatewayName, mode: "sandbox" | "live"): string;
+  /** Budget for one gateway request; webhooks must answer well inside the gateways' limits. */
+  readonly timeoutMs: number;
+}

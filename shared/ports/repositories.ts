@@ -2,6 +2,7 @@ import type { ApiKey, Role } from "../domain/schemas/api-key.js";
 import type { EdgeCommand } from "../domain/schemas/edge-command.js";
 import type { Nas } from "../domain/schemas/nas.js";
 import type { Package } from "../domain/schemas/package.js";
+import type { OnlineGateway, Payment, PaymentListQuery, PaymentStatus } from "../domain/schemas/payment.js";
 import type { Site } from "../domain/schemas/site.js";
 import type { AgentHealth, DriftReport, SiteHealth } from "../domain/schemas/site-health.js";
 import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
@@ -150,6 +151,89 @@ export interface ApiKeyRepository {
   revoke(tenantId: string, keyId: string, at: string): Promise<ApiKey>;
 }
 
+/**
+ * Everything that commits together when a payment settles: the payment's new state, the
+ * subscriber's renewal (or wallet credit) with its timeline, and the claim on the gateway's
+ * transaction id that makes a second settlement of the same money impossible.
+ */
+export interface PaymentSettlement {
+  readonly payment: Payment;
+  /** The payment's status as read ("new": it must not exist yet); the write fails if it changed. */
+  readonly expectedStatus: PaymentStatus | "new";
+  /** `${gateway}#${gatewayTxnId}` (manual payments: their own id). */
+  readonly transactionKey: string;
+  readonly subscriber: {
+    readonly current: StoredSubscriber;
+    readonly next: StoredSubscriber;
+    readonly events: readonly TimelineEvent[];
+  };
+  readonly idempotency?: IdempotencyClaim | undefined;
+}
+
+export interface DuePayment {
+  readonly tenantId: string;
+  readonly paymentId: string;
+  readonly checkAt: string;
+}
+
+export interface PaymentRepository {
+  /** A new payment (pending checkout) with its timeline events. */
+  create(payment: Payment, events: readonly TimelineEvent[], options?: WriteOptions): Promise<void>;
+  get(tenantId: string, paymentId: string): Promise<Payment | undefined>;
+  /** Newest first. */
+  list(tenantId: string, query: PaymentListQuery, page: PageRequest): Promise<Page<Payment>>;
+  /**
+   * Replaces `current` by `next` (status, checks, refunds) if its version is unchanged, with
+   * timeline events for the subscriber. VersionConflictError otherwise.
+   */
+  update(current: Payment, next: Payment, events: readonly TimelineEvent[]): Promise<Payment>;
+  /**
+   * Commits a settlement in one transaction. `PaymentAlreadySettledError` when the transaction key
+   * was already claimed (by this payment or, for a forged reuse, another one); VersionConflictError
+   * when the subscriber or the payment changed since they were read.
+   */
+  settle(settlement: PaymentSettlement): Promise<void>;
+  /** Pending payments whose next gateway check is due before `cutoff` (all tenants). */
+  duePending(cutoff: string, limit: number): Promise<DuePayment[]>;
+  /** Whether a gateway event id was recorded (processed) before. */
+  eventSeen(tenantId: string, gateway: string, eventId: string): Promise<boolean>;
+  /** Records a gateway event id once it is processed; false when it was recorded before. */
+  claimEvent(tenantId: string, gateway: string, eventId: string, ttlSeconds: number): Promise<boolean>;
+  putPayLink(link: StoredPayLink): Promise<void>;
+  getPayLink(tenantId: string, secretHash: string): Promise<StoredPayLink | undefined>;
+}
+
+/** A pay link as stored: the token's secret part only as its hash. */
+export interface StoredPayLink {
+  readonly tenantId: string;
+  readonly secretHash: string;
+  readonly subscriberId: string;
+  readonly periods: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+/** A tenant's gateway settings; the credentials only as ciphertext. */
+export interface StoredGatewayConfig {
+  readonly tenantId: string;
+  readonly gateway: OnlineGateway;
+  readonly enabled: boolean;
+  readonly mode: "sandbox" | "live";
+  readonly credentialsCiphertext: string;
+  /** Non-secret description of the credentials (store id, masked key). */
+  readonly credentialsInfo: Record<string, string>;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export interface GatewayConfigRepository {
+  /** Creates or replaces; `expectedVersion` 0 means "must not exist yet". */
+  put(config: StoredGatewayConfig, expectedVersion: number): Promise<void>;
+  get(tenantId: string, gateway: OnlineGateway): Promise<StoredGatewayConfig | undefined>;
+  list(tenantId: string): Promise<StoredGatewayConfig[]>;
+  delete(tenantId: string, gateway: OnlineGateway): Promise<void>;
+}
+
 export interface IdempotencyStore {
   get(tenantId: string, keyHash: string): Promise<IdempotencyClaim | undefined>;
 }
@@ -164,6 +248,8 @@ export interface Repositories {
   /** Edge agents: enrollment codes and the current agent token of each site. */
   readonly siteAgents: SiteAgentRepository;
   readonly idempotency: IdempotencyStore;
+  readonly payments: PaymentRepository;
+  readonly gateways: GatewayConfigRepository;
 }
 
 export type { Role };

@@ -4,9 +4,11 @@ import type { Actor } from "../domain/schemas/timeline.js";
 import type { Logger } from "../logger.js";
 import type { AgentCredentialIssuer } from "../ports/agent-credentials.js";
 import type { Notifier } from "../ports/notifier.js";
+import type { GatewayDirectory } from "../ports/payment-gateway.js";
 import type { SiteQueue } from "../ports/queue.js";
 import type { Repositories } from "../ports/repositories.js";
 import type { SubscriberScheduler } from "../ports/scheduler.js";
+import type { SecretBox } from "../ports/secret-box.js";
 
 /** Who is asking, resolved from the credential by the authorizer. */
 export interface Caller {
@@ -27,6 +29,11 @@ export interface ServiceDeps {
   readonly logger: Logger;
   /** Short-lived AWS credentials for enrolled edge agents; wired only where that route is served. */
   readonly agentCredentials?: AgentCredentialIssuer;
+  /** Online payment gateways and the box their per-tenant credentials are sealed in. */
+  readonly payments: {
+    readonly gateways: GatewayDirectory;
+    readonly secrets: SecretBox;
+  };
 }
 
 /** An Idempotency-Key as the service layer sees it: already hashed and tied to its request. */

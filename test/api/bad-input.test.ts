@@ -104,7 +104,8 @@ describe("bad input on every write route", () => {
       const list = mutations(objectSchemaFor(op.body, valid), valid).filter(
         (m) => !(m.path === "action" && m.label.startsWith("oversized")),
       );
-      expect(list.length).toBeGreaterThan(5);
+      // Every body has at least an unknown-field and a wrong-type mutation per field.
+      expect(list.length).toBeGreaterThan(2);
       for (const m of list) {
         const res = await call(cloud, request.method, request.path, {
           token: world.keys.owner,

@@ -2,6 +2,8 @@ import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allOperations } from "../../functions/api/catalog.js";
 import { packageOperations } from "../../functions/api/operations/packages.js";
+import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
+import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
 import { systemClock } from "../../shared/domain/clock.js";
 import { type ApiEvent, createApiHandler } from "../../shared/http/api-handler.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
@@ -76,6 +78,10 @@ describe("internal errors", () => {
       scheduler: { upsert: async () => undefined, remove: async () => undefined },
       queue: { send: async () => undefined, provision: async () => "" },
       notifier: { send: async () => ({}) },
+      payments: {
+        gateways: createGatewayDirectory(),
+        secrets: new LocalSecretBox(LocalSecretBox.generateKey()),
+      },
     };
     const handler = createApiHandler(packageOperations, { deps: () => deps });
     const event = {

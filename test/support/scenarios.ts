@@ -2,6 +2,7 @@ import type { Role } from "../../shared/domain/schemas/api-key.js";
 import { mintApiKey } from "../../shared/services/api-keys.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { createPackage } from "../../shared/services/packages.js";
+import { recordManualPayment } from "../../shared/services/payments/records.js";
 import { createEnrollmentCode } from "../../shared/services/site-agents.js";
 import { createNas, createSite } from "../../shared/services/sites.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
@@ -25,6 +26,17 @@ const fresh = {
     (await createNas(deps, w.owner, w.siteId, nasBody())).resource.id,
   subscriber: async (w: TenantWorld, deps: ServiceDeps) =>
     (await createSubscriber(deps, w.owner, subscriberBody(w.packageId, w.siteId))).resource.id,
+  /** A settled cash payment, for a fresh subscriber (the world's own keeps its version). */
+  payment: async (w: TenantWorld, deps: ServiceDeps) =>
+    (
+      await recordManualPayment(
+        deps,
+        w.owner,
+        await fresh.subscriber(w, deps),
+        { amount: { amount: 50_000, currency: "BDT" }, method: "cash" },
+        undefined,
+      )
+    ).resource.id,
   key: async (w: TenantWorld, deps: ServiceDeps) => {
     const { stored } = mintApiKey(w.tenantId, "fresh", "readonly", "test", new Date().toISOString());
     await deps.repos.apiKeys.create(stored);
@@ -114,6 +126,55 @@ export const scenarios: Record<string, Scenario> = {
     },
   }),
 
+  listPayments: async (w, d) => {
+    await fresh.payment(w, d);
+    return { method: "GET", path: "/v1/payments" };
+  },
+  getPayment: async (w, d) => ({ method: "GET", path: `/v1/payments/${await fresh.payment(w, d)}` }),
+  recordRefund: async (w, d) => ({
+    method: "POST",
+    path: `/v1/payments/${await fresh.payment(w, d)}/refunds`,
+    body: { amount: { amount: 1000, currency: "BDT" }, reason: "Double charged at the counter" },
+  }),
+  listSubscriberPayments: async (w) => ({
+    method: "GET",
+    path: `/v1/subscribers/${w.subscriberId}/payments`,
+  }),
+  recordManualPayment: async (w) => ({
+    method: "POST",
+    path: `/v1/subscribers/${w.subscriberId}/payments`,
+    body: { amount: { amount: 50_000, currency: "BDT" }, method: "cash", reference: "R-1" },
+  }),
+  createPayLink: async (w) => ({
+    method: "POST",
+    path: `/v1/subscribers/${w.subscriberId}/pay-links`,
+    body: { periods: 1, expiresInHours: 24 },
+  }),
+  listGateways: async () => ({ method: "GET", path: "/v1/gateways" }),
+  putGateway: async () => ({
+    method: "PUT",
+    path: "/v1/gateways/sslcommerz",
+    body: { enabled: true, mode: "sandbox", credentials: { storeId: "store1", storePassword: "store1@ssl" } },
+  }),
+  deleteGateway: async (w, d) => {
+    await d.repos.gateways
+      .put(
+        {
+          tenantId: w.tenantId,
+          gateway: "nagad",
+          enabled: false,
+          mode: "sandbox",
+          credentialsCiphertext: "x",
+          credentialsInfo: {},
+          updatedAt: new Date().toISOString(),
+          version: 1,
+        },
+        0,
+      )
+      .catch(() => undefined);
+    return { method: "DELETE", path: "/v1/gateways/nagad" };
+  },
+
   listApiKeys: async () => ({ method: "GET", path: "/v1/api-keys" }),
   createApiKey: async () => ({
     method: "POST",
@@ -159,6 +220,15 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   deleteNas: NETWORK,
   createEnrollmentCode: NETWORK,
   revokeSiteAgent: NETWORK,
+  listPayments: READ,
+  getPayment: READ,
+  listSubscriberPayments: READ,
+  listGateways: READ,
+  recordRefund: MONEY,
+  recordManualPayment: MONEY,
+  createPayLink: ["owner", "admin", "billing", "support"],
+  putGateway: OWNER,
+  deleteGateway: OWNER,
   listApiKeys: OWNER,
   createApiKey: OWNER,
   revokeApiKey: OWNER,

@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Repositories } from "../../ports/repositories.js";
+import { DynamoGatewayConfigRepository } from "./gateway-config-repository.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
+import { DynamoPaymentRepository } from "./payment-repository.js";
 import { DynamoSiteAgentRepository } from "./site-agent-repository.js";
 import { DynamoSubscriberRepository } from "./subscriber-repository.js";
 import {
@@ -12,14 +14,17 @@ import {
 } from "./tenant-repositories.js";
 
 export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName: string): Repositories {
+  const subscribers = new DynamoSubscriberRepository(doc, tableName);
   return {
     tenants: new DynamoTenantRepository(doc, tableName),
     packages: new DynamoPackageRepository(doc, tableName),
     sites: new DynamoSiteRepository(doc, tableName),
     nas: new DynamoNasRepository(doc, tableName),
-    subscribers: new DynamoSubscriberRepository(doc, tableName),
+    subscribers,
     apiKeys: new DynamoApiKeyRepository(doc, tableName),
     siteAgents: new DynamoSiteAgentRepository(doc, tableName),
     idempotency: new DynamoIdempotencyStore(doc, tableName),
+    payments: new DynamoPaymentRepository(doc, tableName, subscribers),
+    gateways: new DynamoGatewayConfigRepository(doc, tableName),
   };
 }

@@ -47,7 +47,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       this.reserveUsername(sub),
       ...this.referenceGuards(sub.tenantId, sub),
       ...(Array.isArray(events) ? events : [events]).map((e: TimelineEvent) =>
-        this.eventPut(sub.tenantId, e),
+        this.eventItem(sub.tenantId, e),
       ),
       ...withIdempotency(this.tableName, sub.tenantId, options.idempotency),
     ]);
@@ -78,6 +78,19 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     next: StoredSubscriber,
     events: readonly TimelineEvent[],
   ): Promise<StoredSubscriber> {
+    await transact(this.doc, this.saveItems(current, next, events));
+    return next;
+  }
+
+  /**
+   * The transaction items of a `save` (`next` already at current.version + 1), for a caller that
+   * commits them together with items of its own (a payment settlement).
+   */
+  saveItems(
+    current: StoredSubscriber,
+    next: StoredSubscriber,
+    events: readonly TimelineEvent[],
+  ): GuardedItem[] {
     const { tenantId, id } = current;
     const expectedVersion = current.version;
     const conflict = () =>
@@ -98,7 +111,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         onConditionFailed: conflict,
       },
       ...this.referenceGuards(tenantId, changedReferences(current, next)),
-      ...events.map((e) => this.eventPut(tenantId, { ...e, version: next.version })),
+      ...events.map((e) => this.eventItem(tenantId, { ...e, version: next.version })),
     ];
     if (current.username.toLowerCase() !== next.username.toLowerCase()) {
       items.push(this.reserveUsername(next), {
@@ -113,8 +126,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         onConditionFailed: conflict,
       });
     }
-    await transact(this.doc, items);
-    return next;
+    return items;
   }
 
   async appendEvents(
@@ -135,7 +147,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
           },
           onConditionFailed: () => new NotFoundError(`Subscriber ${subscriberId} not found`),
         },
-        ...events.slice(start, start + 99).map((e) => this.eventPut(tenantId, { ...e, subscriberId })),
+        ...events.slice(start, start + 99).map((e) => this.eventItem(tenantId, { ...e, subscriberId })),
       ]);
     }
   }
@@ -359,7 +371,8 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return guards;
   }
 
-  private eventPut(tenantId: string, event: TimelineEvent): GuardedItem {
+  /** A timeline event's Put, for transactions that record events beside other items. */
+  eventItem(tenantId: string, event: TimelineEvent): GuardedItem {
     return {
       item: {
         Put: {

@@ -52,6 +52,9 @@ export const SubscriberSchema = z
     expiresAt: InstantSchema.optional().meta({ description: "When the paid entitlement ends (UTC)" }),
     ...LifecycleFieldsShape,
     nextAction: NextActionSchema.optional(),
+    walletBalance: z.number().int().min(0).optional().meta({
+      description: "Prepaid credit in the tenant's currency (minor units): overpayments and partial payments",
+    }),
     ...AuditFieldsShape,
   })
   .meta({ id: "Subscriber" });

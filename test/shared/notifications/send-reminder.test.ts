@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createLocalDocumentClient } from "../../../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../../../shared/adapters/dynamodb/repositories.js";
+import { createGatewayDirectory } from "../../../shared/adapters/gateways/directory.js";
 import { OutboxNotifier } from "../../../shared/adapters/notify/index.js";
+import { LocalSecretBox } from "../../../shared/adapters/secrets/local-secret-box.js";
 import { systemClock } from "../../../shared/domain/clock.js";
 import { NotFoundError } from "../../../shared/domain/errors.js";
 import type { ReminderDue } from "../../../shared/domain/lifecycle/index.js";
@@ -55,6 +57,7 @@ const serviceDeps: ServiceDeps = {
   scheduler: { upsert: async () => {}, remove: async () => {} },
   queue: { send: async () => {}, provision: async () => "" },
   notifier: { send: async () => ({}) },
+  payments: { gateways: createGatewayDirectory(), secrets: new LocalSecretBox(LocalSecretBox.generateKey()) },
 };
 
 afterAll(() => {

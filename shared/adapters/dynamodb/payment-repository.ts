@@ -1,0 +1,321 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { encodeTime } from "ulid";
+import { VersionConflictError } from "../../domain/errors.js";
+import { PaymentAlreadySettledError } from "../../domain/payments/errors.js";
+import type { Payment, PaymentListQuery } from "../../domain/schemas/payment.js";
+import type { TimelineEvent } from "../../domain/schemas/timeline.js";
+import type {
+  DuePayment,
+  Page,
+  PageRequest,
+  PaymentRepository,
+  PaymentSettlement,
+  StoredPayLink,
+  WriteOptions,
+} from "../../ports/repositories.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { withIdempotency } from "./idempotency.js";
+import { toRecord } from "./items.js";
+import { DUE_SHARDS, dueShard, keys } from "./keys.js";
+import type { DynamoSubscriberRepository } from "./subscriber-repository.js";
+import { type GuardedItem, transact } from "./transact.js";
+
+/** Filtered pages stop after evaluating this many items, so a sparse filter stays cheap. */
+const MAX_EVALUATED_PER_PAGE = 2000;
+
+export class DynamoPaymentRepository implements PaymentRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly subscribers: DynamoSubscriberRepository,
+  ) {}
+
+  async create(
+    payment: Payment,
+    events: readonly TimelineEvent[],
+    options: WriteOptions = {},
+  ): Promise<void> {
+    await transact(this.doc, [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: this.toItem(payment),
+            ConditionExpression: "attribute_not_exists(PK)",
+          },
+        },
+      },
+      ...events.map((e) => this.subscribers.eventItem(payment.tenantId, e)),
+      ...withIdempotency(this.tableName, payment.tenantId, options.idempotency),
+    ]);
+  }
+
+  async get(tenantId: string, paymentId: string): Promise<Payment | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.paymentSk(paymentId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toRecord<Payment>(out.Item) : undefined;
+  }
+
+  async list(tenantId: string, query: PaymentListQuery, page: PageRequest): Promise<Page<Payment>> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const filter = (field: string, value: unknown) => {
+      if (value === undefined) return;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      filters.push(`#${field} = :${field}`);
+    };
+    filter("status", query.status);
+    filter("gateway", query.gateway);
+    let input: QueryCommandInput;
+    let partition: { attribute: string; value: string };
+    if (query.subscriberId) {
+      partition = { attribute: "GSI1PK", value: keys.gsi.subscriberPayments(tenantId, query.subscriberId) };
+      values[":pk"] = partition.value;
+      input = { TableName: this.tableName, IndexName: "GSI1", KeyConditionExpression: "GSI1PK = :pk" };
+    } else {
+      // Payment ids are ULIDs, so a time range is a key range.
+      partition = { attribute: "PK", value: keys.tenantPk(tenantId) };
+      values[":pk"] = partition.value;
+      values[":lo"] = keys.paymentSk(query.from ? `pay_${encodeTime(Date.parse(query.from), 10)}` : "pay_");
+      values[":hi"] = keys.paymentSk(query.to ? `pay_${encodeTime(Date.parse(query.to), 10)}` : "pay_~");
+      input = {
+        TableName: this.tableName,
+        KeyConditionExpression: "PK = :pk AND SK BETWEEN :lo AND :hi",
+      };
+    }
+    if (query.subscriberId && (query.from || query.to)) {
+      if (query.from) {
+        values[":from"] = query.from;
+        filters.push("createdAt >= :from");
+      }
+      if (query.to) {
+        values[":to"] = query.to;
+        filters.push("createdAt < :to");
+      }
+    }
+    const items: Payment[] = [];
+    let startKey = decodeCursor(page.cursor, partition);
+    let evaluated = 0;
+    let nextCursor: string | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          ...input,
+          ScanIndexForward: false,
+          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ...(filters.length ? { FilterExpression: filters.join(" AND ") } : {}),
+          Limit: filters.length ? 200 : page.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      evaluated += out.ScannedCount ?? 0;
+      for (const item of out.Items ?? []) {
+        if (items.length < page.limit) items.push(toRecord<Payment>(item));
+      }
+      startKey = out.LastEvaluatedKey as Record<string, string> | undefined;
+      if (items.length >= page.limit) {
+        const last = items[items.length - 1];
+        nextCursor = last ? encodeCursor(this.cursorKey(last, query.subscriberId !== undefined)) : undefined;
+        break;
+      }
+      nextCursor = encodeCursor(startKey);
+    } while (startKey && evaluated < MAX_EVALUATED_PER_PAGE);
+    return { items, nextCursor };
+  }
+
+  async update(current: Payment, next: Payment, events: readonly TimelineEvent[]): Promise<Payment> {
+    const stored = { ...next, version: current.version + 1 };
+    await transact(this.doc, [
+      this.versionedPut(stored, current.version),
+      ...events.map((e) => this.subscribers.eventItem(current.tenantId, e)),
+    ]);
+    return stored;
+  }
+
+  async settle(s: PaymentSettlement): Promise<void> {
+    const { payment } = s;
+    const items: GuardedItem[] = [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              PK: keys.tenantPk(payment.tenantId),
+              SK: keys.paymentTxnSk(s.transactionKey),
+              entity: "payment-transaction",
+              paymentId: payment.id,
+              subscriberId: payment.subscriberId,
+              at: payment.settledAt,
+            },
+            ConditionExpression: "attribute_not_exists(PK)",
+          },
+        },
+        onConditionFailed: () => new PaymentAlreadySettledError(s.transactionKey),
+        // A second settlement also fails the payment's and the subscriber's version checks; the
+        // claim is what explains it.
+        precedence: 50,
+      },
+      s.expectedStatus === "new"
+        ? {
+            item: {
+              Put: {
+                TableName: this.tableName,
+                Item: this.toItem(payment),
+                ConditionExpression: "attribute_not_exists(PK)",
+              },
+            },
+          }
+        : this.versionedPut(payment, payment.version - 1, s.expectedStatus),
+      ...this.subscribers.saveItems(s.subscriber.current, s.subscriber.next, s.subscriber.events),
+      ...withIdempotency(this.tableName, payment.tenantId, s.idempotency),
+    ];
+    await transact(this.doc, items);
+  }
+
+  async duePending(cutoff: string, limit: number): Promise<DuePayment[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, (_, shard) =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: "GSI6",
+            KeyConditionExpression: "GSI6PK = :pk AND GSI6SK < :cutoff",
+            ExpressionAttributeValues: { ":pk": keys.gsi.paymentDue(shard), ":cutoff": cutoff },
+            Limit: Math.max(1, Math.ceil(limit / DUE_SHARDS)),
+          }),
+        ),
+      ),
+    );
+    return perShard
+      .flatMap((out) => out.Items ?? [])
+      .map((item) => {
+        const [checkAt = "", tenantId = "", paymentId = ""] = String(item.GSI6SK).split("#");
+        return { checkAt, tenantId, paymentId };
+      })
+      .sort((a, b) => a.checkAt.localeCompare(b.checkAt))
+      .slice(0, limit);
+  }
+
+  async eventSeen(tenantId: string, gateway: string, eventId: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.gatewayEventSk(gateway, eventId) },
+      }),
+    );
+    return out.Item !== undefined;
+  }
+
+  async claimEvent(tenantId: string, gateway: string, eventId: string, ttlSeconds: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            PK: keys.tenantPk(tenantId),
+            SK: keys.gatewayEventSk(gateway, eventId),
+            entity: "gateway-event",
+            expiresAtEpoch: Math.floor(Date.now() / 1000) + ttlSeconds,
+          },
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async putPayLink(link: StoredPayLink): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...link,
+          PK: keys.tenantPk(link.tenantId),
+          SK: keys.payLinkSk(link.secretHash),
+          entity: "pay-link",
+          // Kept a week past expiry so an expired link says "expired" rather than "not found".
+          expiresAtEpoch: Math.floor(Date.parse(link.expiresAt) / 1000) + 7 * 86_400,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      }),
+    );
+  }
+
+  async getPayLink(tenantId: string, secretHash: string): Promise<StoredPayLink | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.payLinkSk(secretHash) },
+      }),
+    );
+    return out.Item ? toRecord<StoredPayLink>(out.Item) : undefined;
+  }
+
+  private versionedPut(payment: Payment, expectedVersion: number, expectedStatus?: string): GuardedItem {
+    const values: Record<string, unknown> = { ":expected": expectedVersion };
+    let condition = "#version = :expected";
+    if (expectedStatus) {
+      values[":status"] = expectedStatus;
+      condition += " AND #status = :status";
+    }
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: this.toItem(payment),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: {
+            "#version": "version",
+            ...(expectedStatus ? { "#status": "status" } : {}),
+          },
+          ExpressionAttributeValues: values,
+        },
+      },
+      onConditionFailed: () =>
+        new VersionConflictError(
+          `Payment ${payment.id} changed while it was being updated: reload it and retry`,
+        ),
+    };
+  }
+
+  private toItem(payment: Payment): Record<string, unknown> {
+    const item: Record<string, unknown> = {
+      ...payment,
+      PK: keys.tenantPk(payment.tenantId),
+      SK: keys.paymentSk(payment.id),
+      entity: "payment",
+      GSI1PK: keys.gsi.subscriberPayments(payment.tenantId, payment.subscriberId),
+      GSI1SK: payment.id,
+    };
+    if (payment.status === "pending" && payment.nextCheckAt) {
+      item.GSI6PK = keys.gsi.paymentDue(dueShard(payment.id));
+      item.GSI6SK = `${payment.nextCheckAt}#${payment.tenantId}#${payment.id}`;
+    }
+    return item;
+  }
+
+  private cursorKey(p: Payment, bySubscriber: boolean): Record<string, string> {
+    const base = { PK: keys.tenantPk(p.tenantId), SK: keys.paymentSk(p.id) };
+    return bySubscriber
+      ? { ...base, GSI1PK: keys.gsi.subscriberPayments(p.tenantId, p.subscriberId), GSI1SK: p.id }
+      : base;
+  }
+}

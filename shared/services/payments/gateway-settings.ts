@@ -1,0 +1,129 @@
+import { NotFoundError, ValidationError } from "../../domain/errors.js";
+import type { GatewayConfig, OnlineGateway, PutGatewayInput } from "../../domain/schemas/payment.js";
+import type { GatewayContext, PaymentGateway } from "../../ports/payment-gateway.js";
+import type { StoredGatewayConfig } from "../../ports/repositories.js";
+import type { Caller, ServiceDeps } from "../caller.js";
+
+/** The route a gateway's dashboard must call for this tenant (Razorpay webhook, SSLCommerz IPN). */
+export function webhookUrl(baseUrl: string, gateway: OnlineGateway, tenantId: string): string {
+  return `${baseUrl}/v1/webhooks/${gateway}/${tenantId}`;
+}
+
+function publicView(stored: StoredGatewayConfig, baseUrl: string): GatewayConfig {
+  return {
+    gateway: stored.gateway,
+    enabled: stored.enabled,
+    mode: stored.mode,
+    credentials: stored.credentialsInfo,
+    webhookUrl: webhookUrl(baseUrl, stored.gateway, stored.tenantId),
+    updatedAt: stored.updatedAt,
+    version: stored.version,
+  };
+}
+
+const context = (tenantId: string, gateway: string) => ({
+  tenantId,
+  gateway,
+  purpose: "gateway-credentials",
+});
+
+/**
+ * `PUT /v1/gateways/{gateway}`: the credentials are checked by the gateway module, sealed (KMS in
+ * the cloud) bound to the tenant and gateway, and never returned; the answer shows only their
+ * non-secret description.
+ */
+export async function putGateway(
+  deps: ServiceDeps,
+  caller: Caller,
+  gateway: OnlineGateway,
+  input: PutGatewayInput,
+  baseUrl: string,
+): Promise<GatewayConfig> {
+  const module = deps.payments.gateways.gateway(gateway);
+  let credentials: unknown;
+  try {
+    credentials = module.parseCredentials(input.credentials);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(
+        `Invalid ${gateway} credentials`,
+        error.issues.map((i) => ({
+          in: "body" as const,
+          path: `credentials.${i.path}`.replace(/\.$/, ""),
+          message: i.message,
+        })),
+      );
+    }
+    throw error;
+  }
+  const existing = await deps.repos.gateways.get(caller.tenantId, gateway);
+  const stored: StoredGatewayConfig = {
+    tenantId: caller.tenantId,
+    gateway,
+    enabled: input.enabled,
+    mode: input.mode,
+    credentialsCiphertext: await deps.payments.secrets.seal(
+      JSON.stringify(credentials),
+      context(caller.tenantId, gateway),
+    ),
+    credentialsInfo: module.describeCredentials(credentials),
+    updatedAt: deps.clock.now().toISOString(),
+    version: (existing?.version ?? 0) + 1,
+  };
+  await deps.repos.gateways.put(stored, existing?.version ?? 0);
+  return publicView(stored, baseUrl);
+}
+
+export async function listGateways(
+  deps: ServiceDeps,
+  caller: Caller,
+  baseUrl: string,
+): Promise<GatewayConfig[]> {
+  const all = await deps.repos.gateways.list(caller.tenantId);
+  return all.map((g) => publicView(g, baseUrl));
+}
+
+export async function deleteGateway(
+  deps: ServiceDeps,
+  caller: Caller,
+  gateway: OnlineGateway,
+): Promise<void> {
+  await deps.repos.gateways.delete(caller.tenantId, gateway);
+}
+
+export interface LoadedGateway {
+  readonly module: PaymentGateway;
+  readonly ctx: GatewayContext<unknown>;
+  readonly config: StoredGatewayConfig;
+}
+
+/**
+ * A tenant's gateway, ready to call. `forCheckout` refuses a disabled gateway; notifications for
+ * checkouts already made are still accepted after it is disabled, so no payment is lost.
+ */
+export async function loadGateway(
+  deps: ServiceDeps,
+  tenantId: string,
+  gateway: OnlineGateway,
+  options: { forCheckout?: boolean } = {},
+): Promise<LoadedGateway> {
+  const config = await deps.repos.gateways.get(tenantId, gateway);
+  if (!config || (options.forCheckout && !config.enabled)) {
+    throw new NotFoundError(`${gateway} is not enabled for this ISP`);
+  }
+  const module = deps.payments.gateways.gateway(gateway);
+  const plaintext = await deps.payments.secrets.open(
+    config.credentialsCiphertext,
+    context(tenantId, gateway),
+  );
+  return {
+    module,
+    config,
+    ctx: {
+      tenantId,
+      credentials: module.parseCredentials(JSON.parse(plaintext)),
+      baseUrl: deps.payments.gateways.baseUrl(gateway, config.mode),
+      timeoutMs: deps.payments.gateways.timeoutMs,
+    },
+  };
+}

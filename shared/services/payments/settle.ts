@@ -1,0 +1,236 @@
+import { VersionConflictError } from "../../domain/errors.js";
+import { renew, type Transition } from "../../domain/lifecycle/index.js";
+import { allocate, checkAmount } from "../../domain/payments/allocate.js";
+import { PaymentAlreadySettledError } from "../../domain/payments/errors.js";
+import type { Money } from "../../domain/schemas/common.js";
+import type { Payment } from "../../domain/schemas/payment.js";
+import type { Actor } from "../../domain/schemas/timeline.js";
+import type { GatewayVerdict } from "../../ports/payment-gateway.js";
+import type { IdempotencyClaim, StoredSubscriber } from "../../ports/repositories.js";
+import type { ServiceDeps } from "../caller.js";
+import { found } from "../idempotent-create.js";
+import { deliver, loadContext, withEffects } from "../lifecycle.js";
+import { timelineEvent } from "../timeline.js";
+import { sendReceipt } from "./receipt.js";
+
+export type SettleOutcome =
+  /** This call applied the payment (and only one call ever does). */
+  | { readonly outcome: "settled"; readonly payment: Payment; readonly subscriber: StoredSubscriber }
+  /** It was applied before: nothing more happens. */
+  | { readonly outcome: "already_settled"; readonly payment: Payment }
+  /** Confirmed, but not for the amount ordered: kept for an admin to review, nothing applied. */
+  | { readonly outcome: "held"; readonly payment: Payment }
+  /** Confirmed in a different currency: refused, nothing applied. */
+  | { readonly outcome: "rejected"; readonly payment: Payment }
+  | { readonly outcome: "pending" | "failed" | "cancelled"; readonly payment: Payment };
+
+const MAX_ATTEMPTS = 6;
+
+/**
+ * Applies what the gateway said about one of our payments. Exactly once: the gateway's
+ * transaction id is claimed in the same DynamoDB transaction that marks the payment settled and
+ * renews the subscriber, so concurrent deliveries of the same success (webhook, redirect, sweep)
+ * produce one settlement; the losers find it settled. Only the winner queues the restore command
+ * and sends the receipt.
+ */
+export async function applyVerdict(
+  deps: ServiceDeps,
+  paymentId: { readonly tenantId: string; readonly id: string },
+  verdict: GatewayVerdict,
+  actor: Actor,
+): Promise<SettleOutcome> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const payment = found(
+      await deps.repos.payments.get(paymentId.tenantId, paymentId.id),
+      `Payment ${paymentId.id}`,
+    );
+    try {
+      return await applyOnce(deps, payment, verdict, actor);
+    } catch (error) {
+      if (error instanceof PaymentAlreadySettledError) {
+        const now = found(
+          await deps.repos.payments.get(payment.tenantId, payment.id),
+          `Payment ${payment.id}`,
+        );
+        return { outcome: "already_settled", payment: now };
+      }
+      // The subscriber or the payment changed since it was read (a concurrent settlement or an
+      // admin's edit): decide again on what is stored now.
+      if (!(error instanceof VersionConflictError)) throw error;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+    }
+  }
+  throw new VersionConflictError(`Payment ${paymentId.id} kept changing while it was being settled`);
+}
+
+async function applyOnce(
+  deps: ServiceDeps,
+  payment: Payment,
+  verdict: GatewayVerdict,
+  actor: Actor,
+): Promise<SettleOutcome> {
+  if (payment.status === "settled") return { outcome: "already_settled", payment };
+  if (payment.status === "held") return { outcome: "held", payment };
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const mark = async (
+    status: Payment["status"],
+    reason: string,
+    type: string,
+    summary: string,
+    extra: Partial<Payment> = {},
+  ) => {
+    const next: Payment = {
+      ...payment,
+      ...extra,
+      status,
+      statusReason: reason,
+      nextCheckAt: undefined,
+      updatedAt: at,
+    };
+    const event = timelineEvent({ actor }, payment.subscriberId, at, type, summary, {
+      paymentId: payment.id,
+      gateway: payment.gateway,
+      reason,
+    });
+    return deps.repos.payments.update(payment, next, [event]);
+  };
+
+  if (verdict.paymentId !== undefined && verdict.paymentId !== payment.id) {
+    // The gateway's answer is about another order: never let it settle this one.
+    return { outcome: "pending", payment };
+  }
+  switch (verdict.status) {
+    case "pending":
+      return { outcome: "pending", payment };
+    case "failed":
+    case "cancelled": {
+      if (payment.status !== "pending") return { outcome: verdict.status, payment };
+      const reason = verdict.detail ?? `the gateway reports the payment ${verdict.status}`;
+      const saved = await mark(
+        verdict.status,
+        reason,
+        `payment.${verdict.status}`,
+        `Payment ${verdict.status}: ${reason}`,
+      );
+      return { outcome: verdict.status, payment: saved };
+    }
+    case "completed":
+      break;
+  }
+  const paid = verdict.amount;
+  if (!paid || !verdict.gatewayTxnId) return { outcome: "pending", payment };
+  const check = checkAmount(payment.amount, paid);
+  if (check === "currency_mismatch") {
+    const saved = await mark(
+      "failed",
+      `currency mismatch: ordered ${payment.amount.currency}, paid ${paid.currency}`,
+      "payment.rejected",
+      `Payment refused: paid in ${paid.currency}, ordered in ${payment.amount.currency}`,
+      { paidAmount: paid, gatewayTxnId: verdict.gatewayTxnId },
+    );
+    return { outcome: "rejected", payment: saved };
+  }
+  if (check === "amount_mismatch") {
+    const saved = await mark(
+      "held",
+      `amount mismatch: ordered ${payment.amount.amount}, paid ${paid.amount} (minor units)`,
+      "payment.held",
+      `Payment held for review: paid ${paid.amount}, ordered ${payment.amount.amount} (${paid.currency} minor units)`,
+      { paidAmount: paid, gatewayTxnId: verdict.gatewayTxnId },
+    );
+    return { outcome: "held", payment: saved };
+  }
+  return settle(deps, payment, paid, `${payment.gateway}#${verdict.gatewayTxnId}`, actor, {
+    gatewayTxnId: verdict.gatewayTxnId,
+  });
+}
+
+/**
+ * The settlement transaction itself: the amount joins the wallet, whole periods renew the
+ * subscriber, the rest stays as credit. A payment for a terminated subscriber only credits the
+ * wallet (an admin can refund it).
+ */
+export async function settle(
+  deps: ServiceDeps,
+  payment: Payment,
+  paid: Money,
+  transactionKey: string,
+  actor: Actor,
+  extra: Partial<Payment>,
+  idempotency?: IdempotencyClaim,
+): Promise<SettleOutcome> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const ctx = await loadContext(deps, payment.tenantId, payment.subscriberId);
+  const walletBefore = ctx.sub.walletBalance ?? 0;
+  const price = ctx.pkg.price.currency === paid.currency ? ctx.pkg.price.amount : 0;
+  const alloc = allocate(paid.amount, walletBefore, price);
+  let transition: Transition = { subscriber: ctx.sub, events: [], commands: [] };
+  if (alloc.periods > 0 && ctx.sub.status !== "terminated") {
+    transition = renew(ctx.sub, ctx.pkg, ctx.policy, now, actor, alloc.periods);
+  }
+  const credited =
+    alloc.periods > 0 && ctx.sub.status !== "terminated" ? alloc.walletAfter : walletBefore + paid.amount;
+  const next: StoredSubscriber = {
+    ...withEffects(ctx, transition, ctx.pkg, now),
+    walletBalance: credited,
+    version: ctx.sub.version + 1,
+    updatedAt: at,
+  };
+  const applied = { periods: transition.events.length > 0 ? alloc.periods : 0, walletAfter: credited };
+  const settled: Payment = {
+    ...payment,
+    ...extra,
+    status: "settled",
+    statusReason: undefined,
+    paidAmount: paid,
+    settledAt: at,
+    applied,
+    nextCheckAt: undefined,
+    version: payment.version + 1,
+    updatedAt: at,
+  };
+  const settledEvent = timelineEvent(
+    { actor },
+    payment.subscriberId,
+    at,
+    "payment.settled",
+    `Payment of ${paid.amount} ${paid.currency} (minor units) settled by ${payment.gateway}: ` +
+      `${applied.periods} period(s), wallet ${walletBefore} -> ${credited}`,
+    {
+      paymentId: payment.id,
+      gateway: payment.gateway,
+      gatewayTxnId: extra.gatewayTxnId,
+      amount: paid,
+      periods: applied.periods,
+      walletBefore,
+      walletAfter: credited,
+    },
+  );
+  const events = [
+    settledEvent,
+    ...transition.events.map((e) =>
+      timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
+    ),
+  ];
+  await deps.repos.payments.settle({
+    payment: settled,
+    expectedStatus: payment.version === 0 ? "new" : payment.status,
+    transactionKey,
+    subscriber: { current: ctx.sub, next, events },
+    idempotency,
+  });
+  deps.logger.info("payment settled", {
+    tenantId: payment.tenantId,
+    subscriberId: payment.subscriberId,
+    paymentId: payment.id,
+    gateway: payment.gateway,
+    periods: applied.periods,
+  });
+  // The restore command is in the subscriber's outbox: hand it to the site queue now (the sweep
+  // retries if this fails), then tell the payer.
+  await deliver(deps, next, now);
+  await sendReceipt(deps, { tenant: ctx.tenant, subscriber: next, pkg: ctx.pkg, payment: settled });
+  return { outcome: "settled", payment: settled, subscriber: next };
+}
