@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BkashCredentials, createBkashGateway } from "../../../../shared/adapters/gateways/bkash.js";
 import { GatewayError } from "../../../../shared/adapters/gateways/errors.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
+import { type BkashStandIn, startBkashStandIn } from "../../../../shared/local/gateways/bkash-standin.js";
 import type {
   CheckoutRequest,
   GatewayContext,
@@ -10,7 +11,6 @@ import type {
   PaymentGateway,
   PaymentRef,
 } from "../../../../shared/ports/payment-gateway.js";
-import { type BkashStandIn, startBkashStandIn } from "../../../support/gateways/bkash-standin.js";
 
 type PaymentNotification = Extract<GatewayNotification, { kind: "payment" }>;
 

@@ -16,6 +16,7 @@ import {
   rsaSign,
 } from "../../../../shared/adapters/gateways/nagad.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
+import { type NagadStandIn, startNagadStandIn } from "../../../../shared/local/gateways/nagad-standin.js";
 import type {
   CheckoutRequest,
   GatewayContext,
@@ -23,7 +24,6 @@ import type {
   InboundRequest,
   PaymentRef,
 } from "../../../../shared/ports/payment-gateway.js";
-import { type NagadStandIn, startNagadStandIn } from "../../../support/gateways/nagad-standin.js";
 
 type Payment = Extract<GatewayNotification, { kind: "payment" }>;
 

@@ -10,13 +10,16 @@ import {
   verifyRazorpaySignature,
 } from "../../../../shared/adapters/gateways/razorpay.js";
 import { UnauthorizedError, ValidationError } from "../../../../shared/domain/errors.js";
+import {
+  type RazorpayStandIn,
+  startRazorpayStandIn,
+} from "../../../../shared/local/gateways/razorpay-standin.js";
 import type {
   CheckoutRequest,
   GatewayContext,
   GatewayNotification,
   InboundRequest,
 } from "../../../../shared/ports/payment-gateway.js";
-import { type RazorpayStandIn, startRazorpayStandIn } from "../../../support/gateways/razorpay-standin.js";
 
 const VECTOR_BODY = '{"a":1,"b":2,"c":{"d":3}}';
 const VECTOR_SIGNATURE = "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc";

@@ -6,6 +6,11 @@ import {
 } from "../../../../shared/adapters/gateways/sslcommerz.js";
 import { UnauthorizedError, ValidationError } from "../../../../shared/domain/errors.js";
 import type { Money } from "../../../../shared/domain/schemas/common.js";
+import {
+  type SslcommerzStandIn,
+  signFields,
+  startSslcommerzStandIn,
+} from "../../../../shared/local/gateways/sslcommerz-standin.js";
 import type {
   CheckoutRequest,
   GatewayContext,
@@ -13,11 +18,6 @@ import type {
   InboundRequest,
   PaymentRef,
 } from "../../../../shared/ports/payment-gateway.js";
-import {
-  type SslcommerzStandIn,
-  signFields,
-  startSslcommerzStandIn,
-} from "../../../support/gateways/sslcommerz-standin.js";
 
 type PaymentNotification = Extract<GatewayNotification, { kind: "payment" }>;
 

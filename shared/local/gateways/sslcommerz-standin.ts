@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SslcommerzCredentials } from "../../../shared/adapters/gateways/sslcommerz.js";
-import { formatMajor, parseMajor } from "../../../shared/domain/money.js";
+import type { SslcommerzCredentials } from "../../adapters/gateways/sslcommerz.js";
+import { formatMajor, parseMajor } from "../../domain/money.js";
 
 /**
  * A loopback SSLCommerz v4: session API, a hosted page that plays the payer, the IPN it then POSTs

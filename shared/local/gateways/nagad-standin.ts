@@ -10,7 +10,7 @@ import {
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
-import { rsaDecrypt } from "../../../shared/adapters/gateways/nagad.js";
+import { rsaDecrypt } from "../../adapters/gateways/nagad.js";
 
 /**
  * A loopback Nagad checkout: initialize and complete (RSA-sealed both ways, signatures checked),

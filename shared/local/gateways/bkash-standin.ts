@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { BkashCredentials } from "../../../shared/adapters/gateways/bkash.js";
+import type { BkashCredentials } from "../../adapters/gateways/bkash.js";
 
 /**
  * A loopback bKash Tokenized Checkout (v1.2.0-beta paths) for tests and local mode. It checks the
