@@ -5,6 +5,7 @@ import { type EdgeCommand, EdgeCommandSchema } from "../shared/domain/schemas/ed
 import { AppliedVersionStore } from "./applied-versions.js";
 import { type AgentConfig, AgentConfigError, type ConfigIssue } from "./config.js";
 import { type Disposition, type HandlerContext, QueueConsumer, type ReceivedMessage } from "./consumer.js";
+import { enrolledCredentials } from "./credentials.js";
 import { waitUntil } from "./enforce/wait.js";
 import { type EnforcementResult, Enforcer, type EnforcerLogger } from "./enforcer.js";
 import type { AgentEvent, HeartbeatEvent, NasHealth, RejectedEvent, ResultEvent } from "./events.js";
@@ -169,6 +170,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       new SQSClient({
         region: config.queue.region,
         ...(config.queue.endpoint !== undefined && { endpoint: config.queue.endpoint }),
+        ...enrolledCredentials(config, this.logger),
       });
     const t = this.tuning;
     this.enforcer = new Enforcer({

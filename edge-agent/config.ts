@@ -131,6 +131,17 @@ export const AgentConfigSchema = z
     }),
     /** Where applied versions persist; relative paths are resolved against the config file. */
     stateFile: z.string().min(1, "must not be empty"),
+    /**
+     * Enrolled agents (`isp-edge-agent enroll`): short-lived AWS credentials from the cloud API,
+     * refreshed before they expire, instead of credentials from the environment. `tokenFile` is
+     * resolved against the config file like `stateFile`.
+     */
+    enrollment: z
+      .strictObject({
+        api: HttpUrl,
+        tokenFile: z.string().min(1, "must not be empty"),
+      })
+      .optional(),
     metrics: z
       .strictObject({
         host: z
@@ -218,7 +229,14 @@ export async function loadConfig(path: string): Promise<AgentConfig> {
     throw new AgentConfigError(`agent config ${path} is not valid JSON`);
   }
   const config = parseConfig(document, `agent config ${path}`);
-  return { ...config, stateFile: resolve(dirname(path), config.stateFile) };
+  const { enrollment } = config;
+  return {
+    ...config,
+    stateFile: resolve(dirname(path), config.stateFile),
+    ...(enrollment && {
+      enrollment: { ...enrollment, tokenFile: resolve(dirname(path), enrollment.tokenFile) },
+    }),
+  };
 }
 
 /** A copy safe to print or log: every secret and password replaced. */

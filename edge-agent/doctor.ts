@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe } from "./agent.js";
 import type { AgentConfig, NasConfig } from "./config.js";
+import { AgentCredentialProvider } from "./credentials.js";
 import { RadiusCode, RadiusDaClient, RadiusTimeoutError } from "./radius/index.js";
 import { RouterApiClient } from "./routeros/api-driver.js";
 import { RouterAuthError } from "./routeros/errors.js";
@@ -36,12 +37,17 @@ const PROBE_USER = "isp-edge-doctor-probe";
 
 export async function runDoctor(config: AgentConfig, options: DoctorOptions = {}): Promise<DoctorCheck[]> {
   const timeoutMs = options.timeoutMs ?? 5_000;
+  // An enrolled agent's credentials come from the cloud API, shared by the checks below.
+  const enrolled =
+    config.enrollment &&
+    new AgentCredentialProvider({ ...config.enrollment, timeoutMs, failureBackoffMs: 0 });
   const client =
     options.client ??
     new SQSClient({
       region: config.queue.region,
       maxAttempts: 1,
       ...(config.queue.endpoint !== undefined && { endpoint: config.queue.endpoint }),
+      ...(enrolled && { credentials: enrolled.provide }),
     });
   try {
     const head: DoctorCheck = {
@@ -52,8 +58,12 @@ export async function runDoctor(config: AgentConfig, options: DoctorOptions = {}
     };
     const checks = await Promise.all([
       stateFileCheck(config.stateFile),
+      ...(enrolled ? [credentialsCheck(enrolled, config.enrollment?.api ?? "")] : []),
       queueCheck(client, "commands queue", config.queue.commandsUrl, timeoutMs),
-      queueCheck(client, "events queue", config.queue.eventsUrl, timeoutMs),
+      // Enrolled credentials may only send to the events queue: there is nothing to read there.
+      enrolled
+        ? sendOnlyCheck(config.queue.eventsUrl)
+        : queueCheck(client, "events queue", config.queue.eventsUrl, timeoutMs),
       ...config.nas.flatMap((nas) => nasChecks(nas, timeoutMs)),
     ]);
     return [head, ...checks];
@@ -136,6 +146,21 @@ async function queueCheck(client: SQSClient, check: string, url: string, timeout
   } catch (error) {
     return { check, target: url, ok: false, detail: `GetQueueAttributes failed: ${describe(error)}` };
   }
+}
+
+async function credentialsCheck(provider: AgentCredentialProvider, api: string): Promise<DoctorCheck> {
+  const check = (ok: boolean, detail: string) => ({ check: "aws credentials", target: api, ok, detail });
+  try {
+    const credentials = await provider.provide();
+    return check(true, `issued for this site, valid until ${credentials.expiration.toISOString()}`);
+  } catch (error) {
+    return check(false, describe(error));
+  }
+}
+
+function sendOnlyCheck(url: string): Promise<DoctorCheck> {
+  const detail = "not read: enrolled credentials may only send here (the first heartbeat does)";
+  return Promise.resolve({ check: "events queue", target: url, ok: true, detail });
 }
 
 function nasChecks(nas: NasConfig, timeoutMs: number): Promise<DoctorCheck>[] {
