@@ -25,6 +25,7 @@ import { siteQueueName } from "../ports/queue.js";
 import type { ServiceDeps } from "../services/caller.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
+import { type LocalGateways, startLocalGateways } from "./gateways/index.js";
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
 import { startSimulatedSite } from "./simulated-site.js";
@@ -51,7 +52,10 @@ export interface LocalCloudOptions {
   /** Use an already running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   readonly dynamoEndpoint?: string;
   readonly seed?: boolean;
-  /** Payment gateway stand-ins to call instead of the gateways' published hosts. */
+  /**
+   * Where payment gateways are: loopback stand-ins of all four (default), or explicit base URLs
+   * (e.g. a gateway's real sandbox).
+   */
   readonly gatewayBaseUrls?: Partial<Record<GatewayName, string>>;
 }
 
@@ -65,6 +69,8 @@ export interface LocalCloud {
   readonly deps: ServiceDeps;
   readonly scheduler: LocalSubscriberScheduler;
   readonly demo?: DemoTenant;
+  /** The gateway stand-ins, unless explicit gateway URLs were given. */
+  readonly gateways?: LocalGateways;
   readonly components: LocalComponent[];
   stop(): Promise<void>;
 }
@@ -120,10 +126,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       { name: "scheduler-api", stop: schedulerApi.stop },
     );
 
+    const gateways = options.gatewayBaseUrls ? undefined : await startLocalGateways();
+    if (gateways) components.push({ name: "gateways", stop: gateways.stop });
+
     // The handlers read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, LOCAL_ENV, {
       LOCAL_SECRET_KEY: await localSecretKey(options.dataDir),
-      GATEWAY_BASE_URLS: JSON.stringify(options.gatewayBaseUrls ?? {}),
+      GATEWAY_BASE_URLS: JSON.stringify(options.gatewayBaseUrls ?? gateways?.baseUrls ?? {}),
       SMS_PROVIDER: "outbox",
       ...(options.dataDir ? { NOTIFY_OUTBOX_FILE: join(options.dataDir, "outbox.jsonl") } : {}),
       TABLE_NAME: tableName,
@@ -203,6 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       deps,
       scheduler,
       demo,
+      ...(gateways ? { gateways } : {}),
       components,
       stop: stopAll,
     };

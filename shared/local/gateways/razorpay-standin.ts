@@ -26,6 +26,9 @@ export interface WebhookDelivery {
   readonly event: string;
   readonly eventId: string;
   readonly status: number;
+  /** Exactly what was sent, so a test can replay it. */
+  readonly body: string;
+  readonly signature: string;
 }
 
 export interface RazorpayStandIn {
@@ -227,7 +230,7 @@ export async function startRazorpayStandIn(opts: RazorpayStandInOptions = {}): P
         body,
       });
       await res.arrayBuffer();
-      webhooks.push({ event, eventId, status: res.status });
+      webhooks.push({ event, eventId, status: res.status, body, signature: hmac(body, webhookSecret) });
     }
   }
 
