@@ -192,6 +192,21 @@ describe("loadConfig", () => {
     expect((await loadConfig(file)).stateFile).toBe(join(dir, "state/applied.json"));
   });
 
+  it("resolves a relative enrollment token file against the config's directory too", async () => {
+    const file = join(dir, "agent.json");
+    const enrollment = { api: "https://api.example.net", tokenFile: "agent-token" };
+    await writeFile(file, JSON.stringify(document({ enrollment })));
+    expect((await loadConfig(file)).enrollment).toEqual({ ...enrollment, tokenFile: join(dir, "agent-token") });
+  });
+
+  it("refuses an enrollment block without an http(s) API or a token file, or with unknown keys", () => {
+    expect(issues(document({ enrollment: { api: "ftp://x", tokenFile: "", token: "agt.x" } }))).toEqual([
+      "enrollment.api: must be an http(s) URL",
+      "enrollment.tokenFile: must not be empty",
+      'enrollment: Unrecognized key: "token"',
+    ]);
+  });
+
   it("reports invalid JSON by file only: V8's message would quote the text around the fault", async () => {
     const file = join(dir, "agent.json");
     await writeFile(file, `{"nas":[{"radius":{"secret":"${RADIUS_SECRET}"}}]`);
