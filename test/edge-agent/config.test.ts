@@ -196,7 +196,10 @@ describe("loadConfig", () => {
     const file = join(dir, "agent.json");
     const enrollment = { api: "https://api.example.net", tokenFile: "agent-token" };
     await writeFile(file, JSON.stringify(document({ enrollment })));
-    expect((await loadConfig(file)).enrollment).toEqual({ ...enrollment, tokenFile: join(dir, "agent-token") });
+    expect((await loadConfig(file)).enrollment).toEqual({
+      ...enrollment,
+      tokenFile: join(dir, "agent-token"),
+    });
   });
 
   it("refuses an enrollment block without an http(s) API or a token file, or with unknown keys", () => {
