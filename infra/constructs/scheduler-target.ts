@@ -1,7 +1,14 @@
 import { ArnFormat, type Duration, Stack } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import type { IScheduleTarget, ScheduleTargetConfig } from "aws-cdk-lib/aws-scheduler";
+import {
+  type IScheduleGroup,
+  type IScheduleTarget,
+  Schedule,
+  ScheduleExpression,
+  type ScheduleTargetConfig,
+  TimeWindow,
+} from "aws-cdk-lib/aws-scheduler";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 
@@ -94,4 +101,48 @@ export class LambdaScheduleTarget implements IScheduleTarget {
       },
     };
   }
+}
+
+export interface RecurringLambdaScheduleProps {
+  /** The group the schedule lives in; never the subscribers' group, which the functions may change. */
+  readonly group: IScheduleGroup;
+  /** The same group's name as a plain string, for the role's trust condition. */
+  readonly groupName: string;
+  readonly target: IFunction;
+  readonly rate: Duration;
+  /** Fires EventBridge Scheduler could not deliver after its retries. */
+  readonly deadLetterQueue: IQueue;
+  /** What runs, for the descriptions ("sweep", "payment sweep"). */
+  readonly name: string;
+  readonly stage: string;
+}
+
+/**
+ * A fixed-rate schedule invoking one function, with its own execution role that only schedules of
+ * the group may assume and that may invoke only that function. The flexible window is off; a fire is
+ * retried twice for at most one interval, then kept on the DLQ: the next fire redoes the work anyway.
+ * Creates `${id}SchedulerRole` and `${id}Schedule` in `scope`.
+ */
+export function recurringLambdaSchedule(
+  scope: Construct,
+  id: string,
+  props: RecurringLambdaScheduleProps,
+): Schedule {
+  const role = schedulerExecutionRole(scope, `${id}SchedulerRole`, {
+    description: `EventBridge Scheduler: the recurring ${props.name} schedule invokes the ${props.name} function (${props.stage})`,
+    scheduleGroupName: props.groupName,
+  });
+  allowScheduleTarget(role, props.target, props.deadLetterQueue);
+  return new Schedule(scope, `${id}Schedule`, {
+    description: `Runs the ${props.name} every ${props.rate.toMinutes()} minutes (${props.stage})`,
+    scheduleGroup: props.group,
+    schedule: ScheduleExpression.rate(props.rate),
+    timeWindow: TimeWindow.off(),
+    target: new LambdaScheduleTarget(props.target, {
+      role,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: props.rate,
+    }),
+  });
 }

@@ -3,13 +3,13 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { Role } from "aws-cdk-lib/aws-iam";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Schedule, ScheduleExpression, ScheduleGroup, TimeWindow } from "aws-cdk-lib/aws-scheduler";
+import { type Schedule, ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { LIFECYCLE_ENTRY, SWEEP_ENTRY } from "../../functions/api/catalog.js";
 import { LifecycleAccess } from "./lifecycle-access.js";
 import { NodeLambda } from "./node-lambda.js";
-import { allowScheduleTarget, LambdaScheduleTarget, schedulerExecutionRole } from "./scheduler-target.js";
+import { allowScheduleTarget, recurringLambdaSchedule, schedulerExecutionRole } from "./scheduler-target.js";
 import { grantTableAccess } from "./table-access.js";
 
 export interface SubscriberLifecycleProps {
@@ -41,6 +41,12 @@ export class SubscriberLifecycle extends Construct {
   readonly lifecycle: NodeLambda;
   readonly sweep: NodeLambda;
   readonly sweepSchedule: Schedule;
+  /**
+   * Group of the stage's recurring schedules (the sweeps), kept apart from the subscribers' group,
+   * whose schedules the functions may change: none of them needs to reach these.
+   */
+  readonly opsScheduleGroup: ScheduleGroup;
+  readonly opsScheduleGroupName: string;
   /** The variables `loadApiConfig` requires, for every function of the stage. */
   readonly environment: Readonly<Record<string, string>>;
   readonly access: LifecycleAccess;
@@ -108,41 +114,25 @@ export class SubscriberLifecycle extends Construct {
     }
     allowScheduleTarget(this.schedulerRole, this.lifecycle.function, props.schedulerDeadLetterQueue);
 
-    this.sweepSchedule = this.addSweepSchedule(props);
+    this.opsScheduleGroupName = `isp-billing-${stage}-ops`;
+    this.opsScheduleGroup = new ScheduleGroup(this, "OpsSchedules", {
+      scheduleGroupName: this.opsScheduleGroupName,
+      // Holds only schedules defined in CDK, which CloudFormation recreates.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.sweepSchedule = recurringLambdaSchedule(this, "Sweep", {
+      group: this.opsScheduleGroup,
+      groupName: this.opsScheduleGroupName,
+      target: this.sweep.function,
+      rate: SWEEP_RATE,
+      deadLetterQueue: props.schedulerDeadLetterQueue,
+      name: "sweep",
+      stage,
+    });
   }
 
   /** Lets an API function change subscribers: their schedules and their sites' queues. */
   grantSubscriberChanges(fn: NodeLambda): void {
     this.access.grantTo(fn);
-  }
-
-  /**
-   * The sweep's schedule lives in its own group, not the subscribers': the functions may change any
-   * schedule in the subscriber group, and none of them needs to reach this one.
-   */
-  private addSweepSchedule(props: SubscriberLifecycleProps): Schedule {
-    const groupName = `isp-billing-${props.stage}-ops`;
-    const group = new ScheduleGroup(this, "OpsSchedules", {
-      scheduleGroupName: groupName,
-      // Holds only schedules defined here, which CloudFormation recreates.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = schedulerExecutionRole(this, "SweepSchedulerRole", {
-      description: `EventBridge Scheduler: the recurring sweep schedule invokes the sweep function (${props.stage})`,
-      scheduleGroupName: groupName,
-    });
-    allowScheduleTarget(role, this.sweep.function, props.schedulerDeadLetterQueue);
-    return new Schedule(this, "SweepSchedule", {
-      description: `Runs the sweep every ${SWEEP_RATE.toMinutes()} minutes (${props.stage})`,
-      scheduleGroup: group,
-      schedule: ScheduleExpression.rate(SWEEP_RATE),
-      timeWindow: TimeWindow.off(),
-      target: new LambdaScheduleTarget(this.sweep.function, {
-        role,
-        deadLetterQueue: props.schedulerDeadLetterQueue,
-        retryAttempts: 2,
-        maxEventAge: SWEEP_RATE,
-      }),
-    });
   }
 }
