@@ -23,6 +23,7 @@ import { corsConfigFromEnv } from "../http/cors.js";
 import type { GatewayName } from "../ports/payment-gateway.js";
 import { siteQueueName } from "../ports/queue.js";
 import type { ServiceDeps } from "../services/caller.js";
+import { putGateway } from "../services/payments/gateway-settings.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
 import { type LocalGateways, startLocalGateways } from "./gateways/index.js";
@@ -161,6 +162,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
 
     const demo = options.seed === false ? undefined : await loadOrSeedDemo(deps, options.dataDir);
+    if (demo && gateways) {
+      // The demo ISP takes payments through the stand-ins, so its pay links work out of the box.
+      const owner = {
+        tenantId: demo.tenantId,
+        role: "owner" as const,
+        actor: { kind: "system" as const, id: "seed" },
+      };
+      for (const gateway of ["bkash", "nagad", "sslcommerz"] as const) {
+        const credentials = gateways.credentials[gateway];
+        await putGateway(deps, owner, gateway, { enabled: true, mode: "sandbox", credentials }, "");
+      }
+    }
     if (demo) {
       // The demo ISP's site: a simulated MikroTik with the demo subscribers online, and its agent.
       const subscribers = await Promise.all(
@@ -203,6 +216,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     });
     const address = server.address() as AddressInfo;
+    // Reminders carry pay links to this server (in AWS: the API's URL, set by the stack).
+    if (!process.env.PUBLIC_BASE_URL) {
+      process.env.PUBLIC_BASE_URL = `http://${address.address}:${address.port}`;
+      components.push({ name: "public-url", stop: async () => void delete process.env.PUBLIC_BASE_URL });
+    }
     return {
       url: `http://${address.address}:${address.port}`,
       dynamoEndpoint,

@@ -18,6 +18,7 @@ import type { ScheduledFire } from "../ports/scheduler.js";
 import type { ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
 import { sendReminder } from "./notifications.js";
+import { reminderPayLink } from "./payments/pay-links.js";
 import { timelineEvent } from "./timeline.js";
 
 /** Committing a state change needs the data and where commands and schedules go: all of ServiceDeps. */
@@ -190,6 +191,7 @@ export async function handleFire(deps: LifecycleDeps, input: ScheduledFire): Pro
         subscriber: saved,
         package: ctx.pkg,
         reminder: result.reminder,
+        payLink: await reminderPayLink(deps, ctx.tenant, saved.id),
         language: ctx.tenant.notifications?.language,
       });
     }

@@ -21,10 +21,16 @@ function publicView(stored: StoredGatewayConfig, baseUrl: string): GatewayConfig
   };
 }
 
+/**
+ * The `purpose` of the encryption context every sealed credential is bound to; the infrastructure
+ * grants KMS use only under it (infra/constructs/gateway-credentials-key.ts).
+ */
+export const GATEWAY_CREDENTIALS_PURPOSE = "gateway-credentials";
+
 const context = (tenantId: string, gateway: string) => ({
   tenantId,
   gateway,
-  purpose: "gateway-credentials",
+  purpose: GATEWAY_CREDENTIALS_PURPOSE,
 });
 
 /**
@@ -71,6 +77,7 @@ export async function putGateway(
     version: (existing?.version ?? 0) + 1,
   };
   await deps.repos.gateways.put(stored, existing?.version ?? 0);
+  cache.delete(`${caller.tenantId}:${gateway}`);
   return publicView(stored, baseUrl);
 }
 
@@ -89,7 +96,16 @@ export async function deleteGateway(
   gateway: OnlineGateway,
 ): Promise<void> {
   await deps.repos.gateways.delete(caller.tenantId, gateway);
+  cache.delete(`${caller.tenantId}:${gateway}`);
 }
+
+/**
+ * Opened credentials are kept for a minute per execution environment: a webhook burst then costs
+ * one table read and one KMS decrypt per tenant and gateway, not one per webhook. A change made
+ * through this environment clears its entry at once; elsewhere it takes effect within the minute.
+ */
+const CACHE_TTL_MS = 60_000;
+const cache = new Map<string, { readonly until: number; readonly loaded: LoadedGateway }>();
 
 export interface LoadedGateway {
   readonly module: PaymentGateway;
@@ -107,6 +123,14 @@ export async function loadGateway(
   gateway: OnlineGateway,
   options: { forCheckout?: boolean } = {},
 ): Promise<LoadedGateway> {
+  const cacheKey = `${tenantId}:${gateway}`;
+  const hit = cache.get(cacheKey);
+  if (hit && hit.until > Date.now()) {
+    if (options.forCheckout && !hit.loaded.config.enabled) {
+      throw new NotFoundError(`${gateway} is not enabled for this ISP`);
+    }
+    return hit.loaded;
+  }
   const config = await deps.repos.gateways.get(tenantId, gateway);
   if (!config || (options.forCheckout && !config.enabled)) {
     throw new NotFoundError(`${gateway} is not enabled for this ISP`);

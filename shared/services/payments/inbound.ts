@@ -86,7 +86,7 @@ export async function handleInbound(
     return { outcome: "unconfirmed", payment };
   }
   const actor: Actor = { kind: "gateway", id: gateway };
-  const result = await applyVerdict(deps, payment, verdict, actor);
+  const result = await applyVerdict(deps, payment, verdict, actor, payment);
   if (note.eventId)
     await deps.repos.payments.claimEvent(tenantId, gateway, note.eventId, EVENT_MEMORY_SECONDS);
   log2.info("gateway notification applied", { outcome: result.outcome, claimed: note.claimed });

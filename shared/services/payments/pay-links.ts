@@ -73,6 +73,30 @@ export async function createPayLink(
   };
 }
 
+/**
+ * The link a reminder carries: created by the system for one period, valid a week. Needs the
+ * public API URL (`PUBLIC_BASE_URL`); without it the tenant's own `payLinkBase`, if any.
+ */
+export async function reminderPayLink(
+  deps: ServiceDeps,
+  tenant: {
+    readonly id: string;
+    readonly notifications?: { readonly payLinkBase?: string | undefined } | undefined;
+  },
+  subscriberId: string,
+): Promise<string | undefined> {
+  const base = process.env.PUBLIC_BASE_URL;
+  if (!base) return tenant.notifications?.payLinkBase;
+  const caller: Caller = { tenantId: tenant.id, role: "owner", actor: { kind: "scheduler", id: "reminder" } };
+  try {
+    return (await createPayLink(deps, caller, subscriberId, { periods: 1, expiresInHours: 7 * 24 }, base))
+      .url;
+  } catch (error) {
+    deps.logger.warn("no pay link for the reminder", { tenantId: tenant.id, subscriberId, error });
+    return tenant.notifications?.payLinkBase;
+  }
+}
+
 export interface OpenPayLink {
   readonly tenant: Tenant;
   readonly subscriber: Subscriber;

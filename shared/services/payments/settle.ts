@@ -38,12 +38,14 @@ export async function applyVerdict(
   paymentId: { readonly tenantId: string; readonly id: string },
   verdict: GatewayVerdict,
   actor: Actor,
+  /** The payment as just read by the caller, used for the first attempt. */
+  current?: Payment,
 ): Promise<SettleOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const payment = found(
-      await deps.repos.payments.get(paymentId.tenantId, paymentId.id),
-      `Payment ${paymentId.id}`,
-    );
+    const payment =
+      attempt === 0 && current?.id === paymentId.id
+        ? current
+        : found(await deps.repos.payments.get(paymentId.tenantId, paymentId.id), `Payment ${paymentId.id}`);
     try {
       return await applyOnce(deps, payment, verdict, actor);
     } catch (error) {
