@@ -29,14 +29,21 @@ export const TimeZoneSchema = z
   .string()
   .refine(isValidTimeZone, { message: "must be an IANA time zone like Asia/Dhaka" });
 
+/** Building a DateTimeFormat is costly and zones are few: each answer is remembered. */
+const knownZones = new Map<string, boolean>();
+
 function isValidTimeZone(tz: string): boolean {
   if (tz.length > 64) return false;
+  const known = knownZones.get(tz);
+  if (known !== undefined) return known;
+  let valid = true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
   } catch {
-    return false;
+    valid = false;
   }
+  if (knownZones.size < 1000) knownZones.set(tz, valid);
+  return valid;
 }
 
 export function text(max: number) {
