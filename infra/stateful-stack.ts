@@ -1,11 +1,13 @@
 import { CrossStackReferences, Duration, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { StageConfig } from "./config.js";
 import { DataTable } from "./constructs/data-table.js";
+import { GatewayCredentialsKey } from "./constructs/gateway-credentials-key.js";
 import { OperatorsTopic } from "./constructs/operators-topic.js";
 import { SecureQueue } from "./constructs/secure-queue.js";
 
@@ -18,9 +20,10 @@ const SITE_QUEUE_PREFIX = /^[A-Za-z0-9_-]{1,16}$/;
 
 /**
  * Resources that hold data and outlive deployments: the table, the subscribers' schedule group, the
- * dead-letter queues and the operators topic, each as its own construct created by its own `add...`
- * method and exposed as a readonly property for the stateless stack. The per-site edge queues are
- * created at run time (SqsSiteQueue) under `siteQueuePrefix`, never by CloudFormation.
+ * dead-letter queues, the operators topic and the gateway-credentials key, each as its own construct
+ * created by its own `add...` method and exposed as a readonly property for the stateless stack. The
+ * per-site edge queues are created at run time (SqsSiteQueue) under `siteQueuePrefix`, never by
+ * CloudFormation.
  */
 export class StatefulStack extends Stack {
   readonly table: ITable;
@@ -35,6 +38,8 @@ export class StatefulStack extends Stack {
   readonly agentEventsQueue: IQueue;
   /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}` (+ `-dlq`), created at run time. */
   readonly siteQueuePrefix: string;
+  /** Seals tenants' payment-gateway credentials, which are stored in the table. */
+  readonly gatewayKey: IKey;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -61,6 +66,7 @@ export class StatefulStack extends Stack {
       role: { kind: "work", maxReceiveCount: 5, visibilityTimeout: Duration.seconds(60) },
       removalPolicy: config.statefulRemovalPolicy,
     }).queue;
+    this.gatewayKey = this.addGatewayKey(config);
   }
 
   private addTable(config: StageConfig): ITable {
@@ -72,6 +78,16 @@ export class StatefulStack extends Stack {
     // while the stateless stack still uses it, which is the guard a stateful stack wants.
     CrossStackReferences.of(table).produce(ReferenceStrength.STRONG);
     return table;
+  }
+
+  /** Held as strongly as the table: without it the table's sealed credentials cannot be opened. */
+  private addGatewayKey(config: StageConfig): IKey {
+    const { key } = new GatewayCredentialsKey(this, "GatewayCredentials", {
+      stage: config.stage,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+    CrossStackReferences.of(key).produce(ReferenceStrength.STRONG);
+    return key;
   }
 
   /**
