@@ -32,6 +32,16 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     "An edge agent has no API key before it enrolls: the one-time enrollment code in the body is the credential (128 random bits, stored hashed, expires in 30 minutes, redeemed once by a conditional write). Throttled per route.",
   "POST /v1/agent/credentials":
     "Authenticated in the handler by the agent token (256 random bits, stored hashed, checked against the site's current generation on every call, so a revoked agent is refused at once); the API-key authorizer cannot read agent tokens. Throttled per route.",
+  "GET /v1/pay/{token}":
+    "The subscriber's hosted pay page: the payer has no API key, the pay link's token is the credential (192 random bits, stored hashed, expiring, scoped to one subscriber and tenant). It shows only what that subscriber owes and the ISP's enabled gateways. Throttled per route.",
+  "POST /v1/pay/{token}/{gateway}":
+    "Starts a checkout from the pay page: authenticated by the same pay link token as GET /v1/pay/{token}; it records a pending payment and redirects the payer to the gateway, and settles nothing. Throttled per route.",
+  "GET /v1/pay/return/{gateway}/{tenantId}/{paymentId}":
+    "Where the gateway sends the payer's browser back; nothing in the request is trusted: the payment must be ours and pending for this gateway's checkout, and it settles only on the gateway's own server-to-server answer (execute, query, validation or verify). Throttled per route.",
+  "POST /v1/pay/return/{gateway}/{tenantId}/{paymentId}":
+    "The POST form of the gateway's browser return (SSLCommerz posts back): as for the GET return, it settles only on the gateway's server-to-server answer, never on the request itself. Throttled per route.",
+  "POST /v1/webhooks/{gateway}/{tenantId}":
+    "Gateway webhooks and IPNs: gateways cannot send our API keys. Authenticated by the gateway's signature (Razorpay HMAC-SHA256, SSLCommerz verify_sign) and then a server-to-server verification call before anything settles; event ids are de-duplicated and the gateway transaction id is the settlement's idempotency key. Throttled per route (a throttled gateway retries, and the payment sweep re-queries pending payments meanwhile).",
 };
 
 /** Acknowledges AwsSolutions-APIG4 on the public routes listed above, and on nothing else. */

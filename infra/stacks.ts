@@ -32,7 +32,7 @@ export function createStacks(
   const stateful = new StatefulStack(scope, `${prefix}-stateful`, {
     ...common,
     stackName: `${prefix}-stateful`,
-    description: `ISP billing (${config.stage}): table, schedule group, queues and topic that outlive deployments`,
+    description: `ISP billing (${config.stage}): table, schedule group, queues, topic and key that outlive deployments`,
     terminationProtection: config.deletionProtection,
     config,
   });
@@ -47,8 +47,12 @@ export function createStacks(
     lifecycleFailureQueue: stateful.lifecycleFailureQueue,
     siteQueuePrefix: stateful.siteQueuePrefix,
     agentEventsQueue: stateful.agentEventsQueue,
+    gatewayKey: stateful.gatewayKey,
     apiFunctions: options.apiFunctions ?? apiFunctions,
   });
-  stateless.addStackDependency(stateful, "the functions use the table, the schedule group and the queues");
+  stateless.addStackDependency(
+    stateful,
+    "the functions use the table, the schedule group, the queues and the key",
+  );
   return { stateful, stateless };
 }

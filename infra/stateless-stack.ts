@@ -1,13 +1,25 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { AGENT_EVENTS_ENTRY, type ApiFunctionSpec, AUTHORIZER_ENTRY } from "../functions/api/catalog.js";
+import {
+  AGENT_EVENTS_ENTRY,
+  type ApiFunctionSpec,
+  AUTHORIZER_ENTRY,
+  type GATEWAY_CREDENTIAL_FUNCTIONS,
+} from "../functions/api/catalog.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
 import { EdgeAgentAccess } from "./constructs/edge-agent-access.js";
+import {
+  GATEWAY_KEY_ENV,
+  type GatewayCredentialUse,
+  grantGatewayCredentials,
+} from "./constructs/gateway-credentials-key.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
+import { PaymentSweep } from "./constructs/payment-sweep.js";
 import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
 import { grantTableAccess } from "./constructs/table-access.js";
 import { acknowledgePublicRoutes } from "./nag.js";
@@ -20,6 +32,8 @@ export interface StatelessStackProps extends StackProps {
   readonly lifecycleFailureQueue: IQueue;
   readonly siteQueuePrefix: string;
   readonly agentEventsQueue: IQueue;
+  /** Seals tenants' gateway credentials; usable only by the functions of GATEWAY_CREDENTIAL_USE. */
+  readonly gatewayKey: IKey;
   /** The API Lambdas and their routes: `apiFunctions` from the catalog. */
   readonly apiFunctions: readonly ApiFunctionSpec[];
 }
@@ -30,7 +44,27 @@ export interface StatelessStackProps extends StackProps {
  * either, so they get the environment without the grants. A handler that starts to (e.g. sites
  * provisioning queues) joins this list.
  */
-export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["subscribers", "sites"]);
+export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set([
+  "subscribers",
+  "sites",
+  // A settled payment renews the subscriber and restores service (shared/services/payments/settle.ts).
+  "payments",
+  "pay",
+]);
+
+/**
+ * What each API function of the catalog's GATEWAY_CREDENTIAL_FUNCTIONS does with the gateway key:
+ * only the admin routes store credentials; the payer- and gateway-facing routes only open them.
+ */
+export const GATEWAY_CREDENTIAL_USE: Readonly<
+  Record<(typeof GATEWAY_CREDENTIAL_FUNCTIONS)[number], GatewayCredentialUse>
+> = { payments: "seal-and-open", pay: "open" };
+
+/**
+ * Functions that call payment gateways wait on them (4 s a call, a token grant and a query in one
+ * request) and then settle, send the restore command and the receipt. The HTTP API gives up at 30 s.
+ */
+const GATEWAY_CALLING_TIMEOUT = Duration.seconds(25);
 
 /** The API function serving the edge agent's enroll and credentials routes (functions/api/agent.ts). */
 export const AGENT_API_FUNCTION = "agent";
@@ -42,6 +76,7 @@ export class StatelessStack extends Stack {
   readonly authorizer: NodeLambda;
   readonly lifecycle: SubscriberLifecycle;
   readonly agentEvents: NodeLambda;
+  readonly paymentSweep: PaymentSweep;
   /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
   readonly edgeAgent: EdgeAgentAccess | undefined;
 
@@ -79,14 +114,21 @@ export class StatelessStack extends Stack {
     const functions = new Map<string, NodeLambda>();
     const routeGroups: ApiRouteGroup[] = [];
     for (const spec of props.apiFunctions) {
+      const credentialUse = gatewayCredentialUse(spec.name);
       const lambda = new NodeLambda(this, `${capitalize(spec.name)}Api`, {
         ...lambdaDefaults,
         entry: spec.entry,
         description: `${spec.name} API (${config.stage})`,
-        environment: { ...environment, CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(",") },
+        environment: {
+          ...environment,
+          CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(","),
+          ...(credentialUse ? { [GATEWAY_KEY_ENV]: props.gatewayKey.keyArn } : {}),
+        },
+        ...(credentialUse ? { timeout: GATEWAY_CALLING_TIMEOUT } : {}),
       });
       grantTableAccess(table, lambda.function, spec.name === AGENT_API_FUNCTION ? "agent" : "api");
       if (SUBSCRIBER_CHANGING_API_FUNCTIONS.has(spec.name)) this.lifecycle.grantSubscriberChanges(lambda);
+      if (credentialUse) grantGatewayCredentials(props.gatewayKey, lambda.role, credentialUse);
       functions.set(spec.name, lambda);
       routeGroups.push({ name: spec.name, handler: lambda.function, operations: spec.operations });
     }
@@ -129,7 +171,21 @@ export class StatelessStack extends Stack {
       value: props.agentEventsQueue.queueUrl,
       description: "queue.eventsUrl for every edge agent's configuration",
     });
+
+    this.paymentSweep = new PaymentSweep(this, "PaymentSweep", {
+      ...lambdaDefaults,
+      stage: config.stage,
+      table,
+      gatewayKey: props.gatewayKey,
+      lifecycle: this.lifecycle,
+      schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
+    });
   }
+}
+
+function gatewayCredentialUse(name: string): GatewayCredentialUse | undefined {
+  const uses: Readonly<Record<string, GatewayCredentialUse>> = GATEWAY_CREDENTIAL_USE;
+  return Object.hasOwn(uses, name) ? uses[name] : undefined;
 }
 
 /** The agent function alone may assume the edge-agent role; it learns the role and the queue ARN. */

@@ -89,6 +89,7 @@ describe("cdk-nag AwsSolutions checks", () => {
       stateless.lifecycle.lifecycle,
       stateless.lifecycle.sweep,
       stateless.agentEvents,
+      stateless.paymentSweep.sweep,
       ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
     ];
     const expected = [

@@ -27,8 +27,8 @@ describe("stateless stack", () => {
   });
 
   describe("functions", () => {
-    it("has one function per catalog entry plus the authorizer, the lifecycle and the sweep", () => {
-      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 4);
+    it("has one function per catalog entry plus the authorizer, the lifecycle, the sweep and the payment sweep", () => {
+      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 5);
     });
 
     it("runs every function on nodejs22.x or newer, on arm64, logging to its own log group", () => {
@@ -74,8 +74,8 @@ describe("stateless stack", () => {
     it("keeps logs for the configured retention", () => {
       const logGroups = resourcesOfType(prod.stateless, "AWS::Logs::LogGroup");
 
-      // + authorizer, lifecycle, sweep and the API access logs
-      expect(logGroups).toHaveLength(apiFunctions.length + 5);
+      // + authorizer, lifecycle, sweep, payment sweep and the API access logs
+      expect(logGroups).toHaveLength(apiFunctions.length + 6);
       for (const group of logGroups)
         expect(group.properties.RetentionInDays).toBe(RetentionDays.THREE_MONTHS);
     });

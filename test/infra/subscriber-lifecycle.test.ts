@@ -46,12 +46,21 @@ describe("subscriber lifecycle on AWS", () => {
 
   const ref = (synth: Synthesized, value: string) => synth.stacks.stateless.resolve(value);
   const lifecycleOf = (synth: Synthesized) => synth.stacks.stateless.lifecycle;
+  /** The one schedule targeting the sweep (the ops group holds the payment sweep's too). */
+  const sweepScheduleOf = (synth: Synthesized) => {
+    const target = JSON.stringify(ref(synth, lifecycleOf(synth).sweep.function.functionArn));
+    const schedules = resourcesOfType(synth.stateless, "AWS::Scheduler::Schedule").filter(
+      (s) => JSON.stringify(field(s.properties.Target, "Arn")) === target,
+    );
+    expect(schedules).toHaveLength(1);
+    return schedules[0];
+  };
 
   describe("configuration", () => {
     it("gives every function, the authorizer included, all the variables loadApiConfig requires", () => {
       const functions = resourcesOfType(dev.stateless, "AWS::Lambda::Function");
 
-      expect(functions).toHaveLength(apiFunctions.length + 4);
+      expect(functions).toHaveLength(apiFunctions.length + 5);
       for (const fn of functions) {
         const env = environmentOf(fn.properties);
         expect(env.SCHEDULE_GROUP, fn.logicalId).toBe("isp-billing-dev");
@@ -155,9 +164,8 @@ describe("subscriber lifecycle on AWS", () => {
 
     it("runs the sweep on a fixed rate, flexible window off, with retries and the scheduler DLQ", () => {
       const { sweep } = lifecycleOf(dev);
-      const [schedule, ...others] = resourcesOfType(dev.stateless, "AWS::Scheduler::Schedule");
+      const schedule = sweepScheduleOf(dev);
 
-      expect(others).toEqual([]);
       expect(schedule?.properties).toMatchObject({
         GroupName: "isp-billing-dev-ops",
         ScheduleExpression: `rate(${SWEEP_RATE.toMinutes()} minutes)`,
@@ -174,7 +182,7 @@ describe("subscriber lifecycle on AWS", () => {
 
     it("keeps the sweep schedule out of the subscribers' group, with a role that can only invoke the sweep", () => {
       const { sweep } = lifecycleOf(dev);
-      const [schedule] = resourcesOfType(dev.stateless, "AWS::Scheduler::Schedule");
+      const schedule = sweepScheduleOf(dev);
       const roleArn = asArray(field(field(schedule?.properties.Target, "RoleArn"), "Fn::GetAtt"));
       const roleRef = { Ref: roleArn[0] };
 
@@ -222,16 +230,17 @@ describe("subscriber lifecycle on AWS", () => {
         stateless.lifecycle.lifecycle,
         stateless.lifecycle.sweep,
         stateless.agentEvents,
+        stateless.paymentSweep.sweep,
         ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
       ];
       return lambdas.map((l) => (l ? logicalIdOf(stateless.resolve(l.role.roleName)) : "missing")).sort();
     };
 
-    it("lets exactly the lifecycle, the sweep, the agent-events consumer and the subscribers API change schedules and site queues", () => {
+    it("lets exactly the lifecycle, the sweeps, the agent-events consumer and the subscriber-changing APIs change schedules and site queues", () => {
       const allows = (action: string) => (s: Json) => asArray(field(s, "Action")).includes(action);
       const onSiteQueues = (s: Json) => flatten(field(s, "Resource")).endsWith(":isp-dev-*");
 
-      expect([...SUBSCRIBER_CHANGING_API_FUNCTIONS]).toEqual(["subscribers", "sites"]);
+      expect([...SUBSCRIBER_CHANGING_API_FUNCTIONS]).toEqual(["subscribers", "sites", "payments", "pay"]);
       for (const action of [...SCHEDULE_ACTIONS, "iam:PassRole", "sqs:CreateQueue"]) {
         expect(rolesWithStatement(dev.stateless, allows(action)), action).toEqual(changers(dev));
       }
@@ -247,8 +256,8 @@ describe("subscriber lifecycle on AWS", () => {
         const withAction = (action: string) =>
           statements.filter((s) => asArray(field(s, "Action")).includes(action));
 
-        expect(withAction("scheduler:CreateSchedule")).toHaveLength(5);
-        expect(withAction("sqs:CreateQueue")).toHaveLength(5);
+        expect(withAction("scheduler:CreateSchedule")).toHaveLength(changers(synth).length);
+        expect(withAction("sqs:CreateQueue")).toHaveLength(changers(synth).length);
         for (const s of withAction("scheduler:CreateSchedule")) {
           expect(asArray(field(s, "Action")).sort()).toEqual([...SCHEDULE_ACTIONS].sort());
           expect(flatten(field(s, "Resource"))).toBe(
@@ -269,7 +278,7 @@ describe("subscriber lifecycle on AWS", () => {
         asArray(field(s, "Action")).includes("iam:PassRole"),
       );
 
-      expect(passRole).toHaveLength(5);
+      expect(passRole).toHaveLength(changers(dev).length);
       for (const statement of passRole) {
         expect(statement).toEqual({
           Effect: "Allow",
