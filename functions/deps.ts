@@ -3,6 +3,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
 import { createGatewayDirectory, parseBaseUrlOverrides } from "../shared/adapters/gateways/directory.js";
+import { EmfMetrics } from "../shared/adapters/metrics/emf-metrics.js";
 import { ChannelRouter } from "../shared/adapters/notify/channel-router.js";
 import { OutboxNotifier } from "../shared/adapters/notify/outbox.js";
 import { SesEmailNotifier } from "../shared/adapters/notify/ses-email.js";
@@ -70,6 +71,7 @@ export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
     repos: createDynamoRepositories(doc, config.TABLE_NAME),
     clock: systemClock,
     logger: createLogger({ service: "isp-billing" }),
+    ...(config.METRICS_STAGE ? { metrics: new EmfMetrics({ stage: config.METRICS_STAGE }) } : {}),
     queue: new SqsSiteQueue({
       prefix: config.SITE_QUEUE_PREFIX,
       client: sqs,

@@ -46,6 +46,8 @@ const ApiConfigSchema = z.object({
   GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(200).max(25_000).optional(),
   /** A schedule closer than this is moved to now + this (AWS rejects at() in the past); default 5. */
   SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  /** The Stage dimension of the CloudWatch metrics (EMF on stdout); unset = no metrics (npm start). */
+  METRICS_STAGE: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

@@ -20,6 +20,14 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/** The metric for each final outcome an agent reports for a command (edge-agent/events.ts). */
+export const COMMAND_OUTCOME_METRIC = {
+  verified: "CommandsVerified",
+  applied: "CommandsApplied",
+  failed: "CommandsFailed",
+  skipped_stale: "CommandsSkipped",
+} as const satisfies Record<string, MetricName>;
+
 /**
  * Ids that travel with a data point for searching logs (tenant, site, gateway), never as
  * dimensions: a per-tenant dimension would create a metric per tenant and cost per metric.

@@ -11,6 +11,7 @@ import { commandFor } from "../domain/lifecycle/index.js";
 import type { DriftItem } from "../domain/schemas/site-health.js";
 import type { SubscriberStatus } from "../domain/schemas/subscriber.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
+import { COMMAND_OUTCOME_METRIC } from "../ports/metrics.js";
 import type { StoredSubscriber } from "../ports/repositories.js";
 import type { ServiceDeps } from "./caller.js";
 import { loadContext } from "./lifecycle.js";
@@ -107,6 +108,7 @@ async function recordResult(deps: ServiceDeps, e: ResultEvent): Promise<void> {
       ...(result.observed ? { observed: result.observed } : {}),
     },
   });
+  deps.metrics?.count(COMMAND_OUTCOME_METRIC[result.outcome], 1, { tenantId: e.tenantId, siteId: e.siteId });
 }
 
 async function recordHeartbeat(deps: ServiceDeps, e: HeartbeatEvent): Promise<void> {

@@ -3,6 +3,7 @@ import type { Role } from "../domain/schemas/api-key.js";
 import type { Actor } from "../domain/schemas/timeline.js";
 import type { Logger } from "../logger.js";
 import type { AgentCredentialIssuer } from "../ports/agent-credentials.js";
+import type { Metrics } from "../ports/metrics.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { GatewayDirectory } from "../ports/payment-gateway.js";
 import type { SiteQueue } from "../ports/queue.js";
@@ -27,6 +28,8 @@ export interface ServiceDeps {
   /** SMS and e-mail to subscribers (SNS/SES or an HTTP SMS gateway; an outbox locally). */
   readonly notifier: Notifier;
   readonly logger: Logger;
+  /** Business metrics for the operators' alarms and dashboard; absent records nothing (tests, npm start). */
+  readonly metrics?: Metrics;
   /** Short-lived AWS credentials for enrolled edge agents; wired only where that route is served. */
   readonly agentCredentials?: AgentCredentialIssuer;
   /** Online payment gateways and the box their per-tenant credentials are sealed in. */

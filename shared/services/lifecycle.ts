@@ -103,6 +103,7 @@ export async function deliver(deps: LifecycleDeps, sub: StoredSubscriber, now: D
         desired: command.desired.state,
         delaySeconds,
       });
+      deps.metrics?.count("CommandsSent", 1, { tenantId: sub.tenantId, siteId: sub.siteId });
       return true;
     } catch (error) {
       log.error("command not queued; the sweep will retry", { commandId: command.commandId, error });

@@ -230,6 +230,7 @@ export async function settle(
     gateway: payment.gateway,
     periods: applied.periods,
   });
+  deps.metrics?.count("PaymentsSettled", 1, { tenantId: payment.tenantId, gateway: payment.gateway });
   // The restore command is in the subscriber's outbox: hand it to the site queue now (the sweep
   // retries if this fails), then tell the payer.
   await deliver(deps, next, now);
