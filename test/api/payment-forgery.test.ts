@@ -3,20 +3,14 @@ import type { LocalCloud } from "../../shared/local/cloud.js";
 import { signFields } from "../../shared/local/gateways/sslcommerz-standin.js";
 import { applyVerdict } from "../../shared/services/payments/settle.js";
 import { sweepPendingPayments } from "../../shared/services/payments/sweep.js";
-import { createSubscriber } from "../../shared/services/subscribers.js";
-import {
-  call,
-  createWorld,
-  startTestCloud,
-  subscriberBody,
-  type TenantWorld,
-  tenantItems,
-} from "../support/api.js";
+import { call, createWorld, startTestCloud, type TenantWorld, tenantItems } from "../support/api.js";
 import {
   createPayLink,
   enableGateway,
+  freshSubscriber as freshSubscriberOf,
   gatewaysOf,
   later,
+  paymentsOf as paymentsOfSubscriber,
   payThrough,
   timelineTypes,
 } from "../support/payments.js";
@@ -36,18 +30,9 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function freshSubscriber(): Promise<string> {
-  return (
-    await createSubscriber(
-      cloud.deps,
-      world.owner,
-      subscriberBody(world.packageId, world.siteId, world.nasId),
-    )
-  ).resource.id;
-}
+const freshSubscriber = () => freshSubscriberOf(cloud, world);
 
-const paymentsOf = async (id: string) =>
-  (await call(cloud, "GET", `/v1/subscribers/${id}/payments`, { token: world.keys.readonly })).json.items;
+const paymentsOf = (id: string) => paymentsOfSubscriber(cloud, world, id);
 
 /** A deterministic PRNG, so a failing mutation can be reproduced from the seed. */
 function prng(seed: number) {

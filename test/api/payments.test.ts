@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCloud } from "../../shared/local/cloud.js";
 import { sweepPendingPayments } from "../../shared/services/payments/sweep.js";
-import { createSubscriber } from "../../shared/services/subscribers.js";
-import {
-  call,
-  createWorld,
-  startTestCloud,
-  subscriberBody,
-  type TenantWorld,
-  tenantItems,
-} from "../support/api.js";
+import { call, createWorld, startTestCloud, type TenantWorld, tenantItems } from "../support/api.js";
 import {
   createPayLink,
   drainSiteCommands,
   enableGateway,
+  freshSubscriber as freshSubscriberOf,
   gatewaysOf,
   later,
   payThrough,
@@ -33,15 +26,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function freshSubscriber(): Promise<string> {
-  return (
-    await createSubscriber(
-      cloud.deps,
-      world.owner,
-      subscriberBody(world.packageId, world.siteId, world.nasId),
-    )
-  ).resource.id;
-}
+const freshSubscriber = () => freshSubscriberOf(cloud, world);
 
 async function subscriber(id: string) {
   return (await call(cloud, "GET", `/v1/subscribers/${id}`, { token: world.keys.readonly })).json;

@@ -3,7 +3,22 @@ import type { LocalCloud } from "../../shared/local/cloud.js";
 import type { GatewayName } from "../../shared/ports/payment-gateway.js";
 import { siteQueueName } from "../../shared/ports/queue.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
-import { call, type TenantWorld } from "./api.js";
+import { createSubscriber } from "../../shared/services/subscribers.js";
+import { call, subscriberBody, type TenantWorld } from "./api.js";
+
+/** A new subscriber of the world's package at its site, created through the service. */
+export async function freshSubscriber(cloud: LocalCloud, world: TenantWorld): Promise<string> {
+  const body = subscriberBody(world.packageId, world.siteId, world.nasId);
+  return (await createSubscriber(cloud.deps, world.owner, body)).resource.id;
+}
+
+/** A subscriber's payments, newest first, as the API lists them. */
+export async function paymentsOf(cloud: LocalCloud, world: TenantWorld, subscriberId: string) {
+  const res = await call(cloud, "GET", `/v1/subscribers/${subscriberId}/payments`, {
+    token: world.keys.readonly,
+  });
+  return res.json.items;
+}
 
 export function gatewaysOf(cloud: LocalCloud) {
   if (!cloud.gateways) throw new Error("the test cloud runs without gateway stand-ins");

@@ -21,9 +21,10 @@ import type {
   WriteOptions,
 } from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
+import { queryDueShards } from "./due-index.js";
 import { withIdempotency } from "./idempotency.js";
 import { toRecord } from "./items.js";
-import { DUE_SHARDS, dueShard, keys } from "./keys.js";
+import { dueShard, keys } from "./keys.js";
 import type { DynamoSubscriberRepository } from "./subscriber-repository.js";
 import { type GuardedItem, transact } from "./transact.js";
 
@@ -188,27 +189,8 @@ export class DynamoPaymentRepository implements PaymentRepository {
   }
 
   async duePending(cutoff: string, limit: number): Promise<DuePayment[]> {
-    const perShard = await Promise.all(
-      Array.from({ length: DUE_SHARDS }, (_, shard) =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: "GSI6",
-            KeyConditionExpression: "GSI6PK = :pk AND GSI6SK < :cutoff",
-            ExpressionAttributeValues: { ":pk": keys.gsi.paymentDue(shard), ":cutoff": cutoff },
-            Limit: Math.max(1, Math.ceil(limit / DUE_SHARDS)),
-          }),
-        ),
-      ),
-    );
-    return perShard
-      .flatMap((out) => out.Items ?? [])
-      .map((item) => {
-        const [checkAt = "", tenantId = "", paymentId = ""] = String(item.GSI6SK).split("#");
-        return { checkAt, tenantId, paymentId };
-      })
-      .sort((a, b) => a.checkAt.localeCompare(b.checkAt))
-      .slice(0, limit);
+    const due = await queryDueShards(this.doc, this.tableName, keys.gsi.paymentDue, cutoff, limit);
+    return due.map((d) => ({ checkAt: d.dueAt, tenantId: d.tenantId, paymentId: d.id }));
   }
 
   async eventSeen(tenantId: string, gateway: string, eventId: string): Promise<boolean> {

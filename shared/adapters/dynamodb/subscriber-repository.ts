@@ -12,9 +12,10 @@ import type {
   WriteOptions,
 } from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
+import { queryDueShards } from "./due-index.js";
 import { withIdempotency } from "./idempotency.js";
 import { toRecord } from "./items.js";
-import { DUE_SHARDS, dueShard, keys } from "./keys.js";
+import { dueShard, keys } from "./keys.js";
 import { buildSubscriberQuery } from "./subscriber-query.js";
 import { mustExist } from "./tenant-store.js";
 import { type GuardedItem, transact } from "./transact.js";
@@ -176,27 +177,8 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
   }
 
   async overdue(cutoff: string, limit: number): Promise<OverdueSubscriber[]> {
-    const perShard = await Promise.all(
-      Array.from({ length: DUE_SHARDS }, (_, shard) =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: "GSI6",
-            KeyConditionExpression: "GSI6PK = :pk AND GSI6SK < :cutoff",
-            ExpressionAttributeValues: { ":pk": keys.gsi.due(shard), ":cutoff": cutoff },
-            Limit: Math.max(1, Math.ceil(limit / DUE_SHARDS)),
-          }),
-        ),
-      ),
-    );
-    return perShard
-      .flatMap((out) => out.Items ?? [])
-      .map((item) => {
-        const [dueAt = "", tenantId = "", subscriberId = ""] = String(item.GSI6SK).split("#");
-        return { dueAt, tenantId, subscriberId };
-      })
-      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
-      .slice(0, limit);
+    const due = await queryDueShards(this.doc, this.tableName, keys.gsi.due, cutoff, limit);
+    return due.map((d) => ({ dueAt: d.dueAt, tenantId: d.tenantId, subscriberId: d.id }));
   }
 
   async list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>> {
