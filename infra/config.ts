@@ -33,9 +33,40 @@ export interface StageConfig {
   readonly throttle: ThrottleConfig;
   /** Tighter throttle for the unauthenticated routes, which anyone on the internet can call. */
   readonly publicRouteThrottle: ThrottleConfig;
+  /**
+   * The payment gateways' webhook route (`POST /v1/webhooks/{gateway}/{tenantId}`): public, but far
+   * above the other public routes, so a renewal-day burst of IPNs is not answered 429 (gateways retry,
+   * late). Each call is verified by signature and a server-to-server call before anything settles.
+   */
+  readonly webhookRouteThrottle: ThrottleConfig;
+  /** Subscriber messages (reminders, receipts): SMS by SNS, e-mail by SES. */
+  readonly notifications: NotificationsConfig;
+  /**
+   * The public base URL of the API (`https://pay.isp.example`, a custom domain mapped to it), which
+   * pay links carry; `undefined` = the HTTP API's own execute-api URL.
+   */
+  readonly publicBaseUrl: string | undefined;
 }
 
-type StageDefaults = Omit<StageConfig, "stage" | "env">;
+export interface NotificationsConfig {
+  /** Alphanumeric SMS sender id where the country allows one; `undefined` = SNS's default. */
+  readonly smsSenderId: string | undefined;
+  /** E-mail by SES; `undefined` = no e-mail (and no SES permission). */
+  readonly email: EmailConfig | undefined;
+}
+
+export interface EmailConfig {
+  /** `billing@isp.example` or `Dhaka Net <billing@isp.example>`. */
+  readonly from: string;
+  /**
+   * The verified SES identity the functions may send as, and nothing else: an identity ARN
+   * (`arn:aws:ses:<region>:<account>:identity/isp.example`), or a domain or address, which the stack
+   * makes into an ARN in its own account and region. Defaults to the domain of `from`.
+   */
+  readonly identity: string;
+}
+
+type StageDefaults = Omit<StageConfig, "stage" | "env" | "notifications" | "publicBaseUrl">;
 
 const DEFAULTS: Record<StageName, StageDefaults> = {
   dev: {
@@ -47,6 +78,7 @@ const DEFAULTS: Record<StageName, StageDefaults> = {
     deletionProtection: false,
     throttle: { rateLimit: 50, burstLimit: 100 },
     publicRouteThrottle: { rateLimit: 5, burstLimit: 10 },
+    webhookRouteThrottle: { rateLimit: 50, burstLimit: 100 },
   },
   prod: {
     // No browser origin until the operator names one: admin frontends are third-party sites.
@@ -58,6 +90,7 @@ const DEFAULTS: Record<StageName, StageDefaults> = {
     deletionProtection: true,
     throttle: { rateLimit: 500, burstLimit: 1000 },
     publicRouteThrottle: { rateLimit: 20, burstLimit: 40 },
+    webhookRouteThrottle: { rateLimit: 200, burstLimit: 400 },
   },
 };
 
@@ -67,6 +100,57 @@ const Origin = z.union([
     .string()
     .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i, "an origin is scheme://host[:port], without a path"),
 ]);
+
+/** As SNS takes it (shared/adapters/notify/sns-sms.ts): 1-11 letters or digits, at least one letter. */
+const SmsSenderId = z
+  .string()
+  .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, "must be 1-11 letters or digits, at least one letter");
+
+/** The address of "address" or "Name <address>". */
+function fromAddress(from: string): string {
+  return /<([^<>]+)>$/.exec(from)?.[1] ?? from;
+}
+
+/** As SES takes it (shared/adapters/notify/ses-email.ts). */
+const EmailFrom = z
+  .string()
+  .max(320)
+  .refine(
+    (v) => z.email().safeParse(fromAddress(v)).success && !/[\r\n]/.test(v),
+    "must be an e-mail address, optionally as Name <address>",
+  );
+
+const SES_IDENTITY_ARN = /^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/([^/*?\s]+)$/;
+
+/** An SES identity ARN, or the domain or address it names (no wildcards: one identity). */
+const EmailIdentity = z
+  .string()
+  .refine(
+    (v) => SES_IDENTITY_ARN.test(v) || /^[^\s/*?:]+$/.test(v),
+    "must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>), a domain or an address",
+  );
+
+/** The domain or address an identity (ARN or name) names. */
+function identityName(identity: string): string {
+  return SES_IDENTITY_ARN.exec(identity)?.[1] ?? identity;
+}
+
+/** Whether SES lets `address` send under `identity`: the address itself, its domain or a parent domain. */
+function identityCovers(identity: string, address: string): boolean {
+  const name = identityName(identity).toLowerCase();
+  const lower = address.toLowerCase();
+  if (name.includes("@")) return name === lower;
+  const domain = lower.slice(lower.lastIndexOf("@") + 1);
+  return domain === name || domain.endsWith(`.${name}`);
+}
+
+/** Where pay links point: https, a host and at most a path, without a trailing slash. */
+const PublicBaseUrl = z
+  .string()
+  .regex(
+    /^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~-]+)*$/i,
+    "must be https://host[/path], without a trailing slash, query or fragment",
+  );
 
 const InputSchema = z
   .object({
@@ -78,8 +162,30 @@ const InputSchema = z
       .pipe(z.array(Origin).optional()),
     account: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
+    smsSenderId: SmsSenderId.optional(),
+    emailFrom: EmailFrom.optional(),
+    emailIdentity: EmailIdentity.optional(),
+    publicBaseUrl: PublicBaseUrl.optional(),
   })
   .superRefine((input, ctx) => {
+    if (input.emailIdentity !== undefined && input.emailFrom === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["emailIdentity"],
+        message: "names an SES identity without emailFrom to send from",
+      });
+    }
+    if (
+      input.emailFrom !== undefined &&
+      input.emailIdentity !== undefined &&
+      !identityCovers(input.emailIdentity, fromAddress(input.emailFrom))
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["emailIdentity"],
+        message: `does not cover ${fromAddress(input.emailFrom)}: name the address, its domain or a parent domain`,
+      });
+    }
     const origins = input.corsAllowedOrigins ?? [];
     if (origins.includes("*") && origins.length > 1) {
       ctx.addIssue({
@@ -104,6 +210,14 @@ export interface StageConfigInput {
   readonly corsAllowedOrigins?: unknown;
   readonly account?: string | undefined;
   readonly region?: string | undefined;
+  /** `-c smsSenderId=DhakaNet`. */
+  readonly smsSenderId?: unknown;
+  /** `-c emailFrom="Dhaka Net <billing@isp.example>"`; unset = no e-mail. */
+  readonly emailFrom?: unknown;
+  /** `-c emailIdentity=isp.example` (or an identity ARN); defaults to the domain of emailFrom. */
+  readonly emailIdentity?: unknown;
+  /** `-c publicBaseUrl=https://pay.isp.example`, a custom domain mapped to the API. */
+  readonly publicBaseUrl?: unknown;
 }
 
 export class StageConfigError extends Error {
@@ -120,6 +234,10 @@ export function resolveStageConfig(input: StageConfigInput): StageConfig {
     corsAllowedOrigins: input.corsAllowedOrigins,
     account: input.account || undefined,
     region: input.region || undefined,
+    smsSenderId: emptyToUndefined(input.smsSenderId),
+    emailFrom: emptyToUndefined(input.emailFrom),
+    emailIdentity: emptyToUndefined(input.emailIdentity),
+    publicBaseUrl: emptyToUndefined(input.publicBaseUrl),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues
@@ -127,7 +245,7 @@ export function resolveStageConfig(input: StageConfigInput): StageConfig {
       .join("; ");
     throw new StageConfigError(`Invalid stage configuration: ${problems}`, { cause: parsed.error });
   }
-  const { stage, corsAllowedOrigins, account, region } = parsed.data;
+  const { stage, corsAllowedOrigins, account, region, smsSenderId, emailFrom, emailIdentity } = parsed.data;
   const defaults = DEFAULTS[stage];
   return {
     ...defaults,
@@ -136,5 +254,17 @@ export function resolveStageConfig(input: StageConfigInput): StageConfig {
     // alone is no evidence of a target: pin the environment only once credentials named an account.
     env: account ? { account, region } : undefined,
     corsAllowedOrigins: corsAllowedOrigins ?? defaults.corsAllowedOrigins,
+    notifications: {
+      smsSenderId,
+      email: emailFrom
+        ? { from: emailFrom, identity: emailIdentity ?? fromAddress(emailFrom).split("@").pop() ?? "" }
+        : undefined,
+    },
+    publicBaseUrl: parsed.data.publicBaseUrl,
   };
+}
+
+/** An empty context value (`-c emailFrom=`) means unset. */
+function emptyToUndefined(value: unknown): unknown {
+  return value === "" || value === null ? undefined : value;
 }
