@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   event: "evt",
   payment: "pay",
   refund: "rfd",
+  invoice: "inv",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

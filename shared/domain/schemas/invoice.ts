@@ -1,0 +1,108 @@
+import * as z from "zod";
+import { idSchema } from "../ids.js";
+import { AuditFieldsShape, CurrencySchema, InstantSchema, text } from "./common.js";
+
+export const InvoiceIdSchema = idSchema("invoice");
+
+/** Whole minor units; the largest amount any single field may hold (as MoneySchema). */
+const MAX_MINOR = 100_000_000_00;
+const minor = () => z.number().int({ message: "must be an integer number of minor units" });
+const nonNegativeMinor = () => minor().min(0).max(MAX_MINOR);
+/** Sums of lines: zod's int() keeps them within the safe-integer range. */
+const sumMinor = () => minor().min(0);
+
+/** A rate in basis points: 1 bp = 0.01 %, so 1500 is 15 %. */
+export const BasisPointsSchema = z.number().int().min(0).max(10_000).meta({
+  description: "Basis points: 1 = 0.01 %, 1500 = 15 %",
+});
+
+export const InvoiceLineKindSchema = z.enum([
+  "package",
+  "proration",
+  "late_fee",
+  "adjustment",
+  "discount",
+  "tax",
+]);
+export type InvoiceLineKind = z.infer<typeof InvoiceLineKindSchema>;
+
+/** Discounts only take away, adjustments go either way, everything else only adds. */
+export const InvoiceLineSchema = z
+  .object({
+    kind: InvoiceLineKindSchema,
+    description: text(200),
+    amount: minor().min(-MAX_MINOR).max(MAX_MINOR).meta({
+      description: "Minor units; negative for discounts and credits",
+    }),
+  })
+  .strict()
+  .refine((l) => (l.kind === "discount" ? l.amount <= 0 : l.kind === "adjustment" || l.amount >= 0), {
+    message: "discounts are negative or zero; charges are positive or zero",
+    path: ["amount"],
+  })
+  .meta({ id: "InvoiceLine" });
+export type InvoiceLine = z.infer<typeof InvoiceLineSchema>;
+
+export const InvoiceStatusSchema = z.enum(["open", "partially_paid", "paid", "void"]);
+export type InvoiceStatus = z.infer<typeof InvoiceStatusSchema>;
+
+export const InvoicePeriodSchema = z
+  .object({ start: InstantSchema, end: InstantSchema })
+  .strict()
+  .refine((p) => p.start < p.end, { message: "start must be before end", path: ["end"] })
+  .meta({ description: "Billing period [start, end): local midnights of the tenant's zone, in UTC" });
+
+/**
+ * A late fee: a fixed amount, or a percentage of what is still unpaid when grace ends, capped.
+ * Added at most once per invoice.
+ */
+export const LateFeeSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("fixed"), amount: nonNegativeMinor() }).strict(),
+    z
+      .object({
+        type: z.literal("percent"),
+        basisPoints: BasisPointsSchema,
+        cap: nonNegativeMinor().optional().meta({ description: "Largest fee in minor units" }),
+      })
+      .strict(),
+  ])
+  .meta({ id: "LateFee" });
+export type LateFee = z.infer<typeof LateFeeSchema>;
+
+export const InvoiceSchema = z
+  .object({
+    id: InvoiceIdSchema,
+    tenantId: idSchema("tenant"),
+    subscriberId: idSchema("subscriber"),
+    packageId: idSchema("package").optional(),
+    /** Per-tenant sequence: 1, 2, 3 ... without gaps or duplicates. */
+    sequence: z.number().int().min(1),
+    number: z
+      .string()
+      .regex(/^INV-\d{6,}$/)
+      .meta({ example: "INV-000123" }),
+    period: InvoicePeriodSchema,
+    currency: CurrencySchema,
+    lines: z.array(InvoiceLineSchema).min(1).max(100),
+    /** Sum of every line but tax. */
+    subtotal: sumMinor(),
+    /** The tax rate the tax line was computed at; 0 when untaxed. */
+    taxRateBasisPoints: BasisPointsSchema,
+    tax: sumMinor(),
+    total: sumMinor(),
+    amountPaid: sumMinor(),
+    status: InvoiceStatusSchema,
+    dueAt: InstantSchema,
+    ...AuditFieldsShape,
+  })
+  .meta({ id: "Invoice" });
+export type Invoice = z.infer<typeof InvoiceSchema>;
+
+/** An invoice before the repository numbers it (in the transaction that stores it). */
+export type NewInvoice = Omit<Invoice, "sequence" | "number">;
+
+export function formatInvoiceNumber(sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1) throw new RangeError(`invalid sequence ${sequence}`);
+  return `INV-${String(sequence).padStart(6, "0")}`;
+}
