@@ -42,6 +42,12 @@ export interface AdminApiProps {
   readonly corsAllowedOrigins: readonly string[];
   readonly throttle: ThrottleConfig;
   readonly publicRouteThrottle: ThrottleConfig;
+  /**
+   * Route keys whose per-route metrics (4xx, 5xx, Count, latencies; dimension Route) are published.
+   * Detailed metrics are billed as custom metrics, six a route, so only routes someone alarms on.
+   * @default none
+   */
+  readonly detailedMetricsRoutes?: readonly string[];
   readonly accessLogRetention: RetentionDays;
   /**
    * @default RemovalPolicy.RETAIN
@@ -81,6 +87,10 @@ export class AdminApi extends Construct {
   readonly routes: readonly HttpRoute[];
   /** Routes without the authorizer, by route key (`GET /v1/health`). */
   readonly publicRoutes: ReadonlyMap<string, HttpRoute>;
+  /** Every route's key (`POST /v1/webhooks/{gateway}/{tenantId}`), as the Route metric dimension names it. */
+  readonly routeKeys: ReadonlySet<string>;
+  /** Routes with detailed (per-route) metrics. */
+  readonly detailedMetricsRoutes: ReadonlySet<string>;
 
   constructor(scope: Construct, id: string, props: AdminApiProps) {
     super(scope, id);
@@ -120,16 +130,22 @@ export class AdminApi extends Construct {
       },
     });
 
-    const { routes, publicRoutes } = this.addOperationRoutes(props.routeGroups);
+    const { routes, publicRoutes, byKey } = this.addOperationRoutes(props.routeGroups);
     this.routes = routes;
     this.publicRoutes = publicRoutes;
-    this.throttlePublicRoutes(props.publicRouteThrottle);
+    this.routeKeys = new Set(byKey.keys());
+    this.detailedMetricsRoutes = new Set(props.detailedMetricsRoutes ?? []);
+    for (const key of this.detailedMetricsRoutes) {
+      if (!byKey.has(key)) throw new Error(`AdminApi: detailed metrics for "${key}", which is no route`);
+    }
+    this.addRouteSettings(byKey, props.throttle, props.publicRouteThrottle);
   }
 
   /** One route per operation; public operations replace the default authorizer with none. */
   private addOperationRoutes(groups: readonly ApiRouteGroup[]) {
     const routes: HttpRoute[] = [];
     const publicRoutes = new Map<string, HttpRoute>();
+    const byKey = new Map<string, HttpRoute>();
     for (const group of groups) {
       const integration = new HttpLambdaIntegration(`${group.name}Integration`, group.handler);
       for (const operation of group.operations) {
@@ -141,25 +157,46 @@ export class AdminApi extends Construct {
           ...(isPublic ? { authorizer: new HttpNoneAuthorizer() } : {}),
         });
         routes.push(...added);
-        for (const route of added) if (isPublic) publicRoutes.set(routeKey(operation), route);
+        for (const route of added) {
+          byKey.set(routeKey(operation), route);
+          if (isPublic) publicRoutes.set(routeKey(operation), route);
+        }
       }
     }
-    return { routes, publicRoutes };
+    return { routes, publicRoutes, byKey };
   }
 
-  /** Unauthenticated routes get a tighter per-route limit than the stage, so they cannot drain it. */
-  private throttlePublicRoutes(throttle: ThrottleConfig) {
-    if (this.publicRoutes.size === 0) return;
+  /**
+   * Unauthenticated routes get a tighter per-route limit than the stage, so they cannot drain it;
+   * routes with detailed metrics keep their throttle (a route's settings stand alone).
+   */
+  private addRouteSettings(
+    byKey: ReadonlyMap<string, HttpRoute>,
+    stageThrottle: ThrottleConfig,
+    publicThrottle: ThrottleConfig,
+  ) {
+    const keys = new Set([...this.publicRoutes.keys(), ...this.detailedMetricsRoutes]);
+    if (keys.size === 0) return;
     const cfnStage = this.stage.node.defaultChild;
     if (!(cfnStage instanceof CfnStage)) throw new Error("AdminApi: the HTTP stage has no CfnStage");
     cfnStage.routeSettings = Object.fromEntries(
-      [...this.publicRoutes.keys()].map((key) => [
-        key,
-        { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
-      ]),
+      [...keys].map((key) => {
+        const throttle = this.publicRoutes.has(key) ? publicThrottle : stageThrottle;
+        return [
+          key,
+          {
+            ThrottlingRateLimit: throttle.rateLimit,
+            ThrottlingBurstLimit: throttle.burstLimit,
+            ...(this.detailedMetricsRoutes.has(key) ? { DetailedMetricsEnabled: true } : {}),
+          },
+        ];
+      }),
     );
     // Route settings name routes by key; CloudFormation rejects them if the route does not exist yet.
-    for (const route of this.publicRoutes.values()) this.stage.node.addDependency(route);
+    for (const key of keys) {
+      const route = byKey.get(key);
+      if (route) this.stage.node.addDependency(route);
+    }
   }
 }
 

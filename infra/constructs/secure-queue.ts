@@ -33,6 +33,8 @@ export class SecureQueue extends Construct {
   readonly queue: Queue;
   /** The work queue's dead-letter queue; undefined for a dead-letter queue. */
   readonly deadLetterQueue: Queue | undefined;
+  /** For a dead-letter queue, whose dead letters it receives (the alarm says so); else undefined. */
+  readonly deadLetterFor: string | undefined;
 
   constructor(scope: Construct, id: string, props: SecureQueueProps) {
     super(scope, id);
@@ -47,11 +49,13 @@ export class SecureQueue extends Construct {
       }
       this.deadLetterQueue = secureQueue(this, "DeadLetters", removalPolicy);
       deadLetterQueue = { queue: this.deadLetterQueue, maxReceiveCount };
+      this.deadLetterFor = undefined;
     } else {
       if (role.deadLetterFor.trim().length < 20) {
         throw new Error(`SecureQueue ${id}: say precisely whose dead letters the queue receives`);
       }
       this.deadLetterQueue = undefined;
+      this.deadLetterFor = role.deadLetterFor;
     }
 
     this.queue = secureQueue(this, "Queue", removalPolicy, {
