@@ -53,6 +53,18 @@ export function acknowledgePublicRoutes(api: AdminApi): void {
 }
 
 /**
+ * Why the SMS grant of the functions that send reminders and receipts has `Resource: "*"`
+ * (infra/constructs/subscriber-messaging.ts), acknowledged on each of those roles and no other.
+ */
+export const SMS_PUBLISH_REASON =
+  'SMS to a phone number (shared/adapters/notify/sns-sms.ts: SNS Publish with PhoneNumber, no topic) has no resource ARN, so IAM can grant it only on "*". The same policy denies sns:Publish on every topic and platform endpoint ARN (arn:<partition>:sns:*:*:*), so the wildcard reaches phone numbers alone; sns:Publish is the only action granted.';
+
+/** Acknowledges the SMS grant's `Resource: "*"` on one role (AwsSolutions-IAM5 for that resource only). */
+export function acknowledgeSmsPublish(role: IConstruct): void {
+  acknowledgeWildcardResource(role, "*", SMS_PUBLISH_REASON);
+}
+
+/**
  * Acknowledges AwsSolutions-IAM5 for one wildcard resource on one role's policies, and nothing else:
  * the finding id names the resource exactly as cdk-nag flattens it (`arn:<AWS::Partition>:...` when
  * the stack is environment-agnostic, literal when it is pinned), so another wildcard on the same role,
