@@ -62,7 +62,9 @@ export function commit(
     type: change.type,
     summary: change.summary,
     actor,
-    ...(change.data ? { data: change.data } : {}),
+    // The statuses on either side let readers of the timeline (the outbound events) tell a renewal
+    // that restored service from one that only extended it, without re-reading the subscriber.
+    data: { ...change.data, statusBefore: prev.status, statusAfter: next.status },
   };
   return { subscriber: next, events: [event], commands };
 }
