@@ -45,10 +45,11 @@ export async function handleInbound(
     log.info("gateway notification ignored", { reason: note.reason });
     return { outcome: "ignored" };
   }
-  if (note.eventId && (await deps.repos.payments.eventSeen(tenantId, gateway, note.eventId))) {
-    return { outcome: "duplicate" };
-  }
-  const payment = await deps.repos.payments.get(tenantId, note.paymentId);
+  const [seen, payment] = await Promise.all([
+    note.eventId ? deps.repos.payments.eventSeen(tenantId, gateway, note.eventId) : false,
+    deps.repos.payments.get(tenantId, note.paymentId),
+  ]);
+  if (seen) return { outcome: "duplicate" };
   if (!payment) {
     log.warn("gateway notification for an unknown payment", { paymentId: note.paymentId });
     return { outcome: "unknown_payment" };
