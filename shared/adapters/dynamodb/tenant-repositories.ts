@@ -7,6 +7,7 @@ import type { Package } from "../../domain/schemas/package.js";
 import type { Site } from "../../domain/schemas/site.js";
 import type { AgentHealth, DriftReport, SiteHealth } from "../../domain/schemas/site-health.js";
 import type { Tenant } from "../../domain/schemas/tenant.js";
+import type { SilentAgent } from "../../ports/agent-heartbeats.js";
 import type {
   ApiKeyRepository,
   NasRepository,
@@ -19,6 +20,7 @@ import type {
   TenantRepository,
   WriteOptions,
 } from "../../ports/repositories.js";
+import { forgetSilentAgent, heartbeatIndexKeys, querySilentAgents } from "./heartbeat-index.js";
 import { toRecord } from "./items.js";
 import { keys } from "./keys.js";
 import { mustExist, TenantPartitionStore } from "./tenant-store.js";
@@ -99,7 +101,13 @@ export class DynamoSiteRepository implements SiteRepository {
       .send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { PK: keys.tenantPk(tenantId), SK: keys.siteHealthSk(siteId), entity: "site-health", agent },
+          Item: {
+            PK: keys.tenantPk(tenantId),
+            SK: keys.siteHealthSk(siteId),
+            entity: "site-health",
+            agent,
+            ...heartbeatIndexKeys(tenantId, siteId, agent),
+          },
           // Heartbeats may arrive out of order: an older one never replaces a newer one.
           ConditionExpression: "attribute_not_exists(#agent) OR #agent.lastHeartbeatAt <= :at",
           ExpressionAttributeNames: { "#agent": "agent" },
@@ -109,6 +117,14 @@ export class DynamoSiteRepository implements SiteRepository {
       .catch((error: unknown) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
+  }
+
+  silentAgents(cutoff: string, limit: number): Promise<SilentAgent[]> {
+    return querySilentAgents(this.doc, this.tableName, cutoff, limit);
+  }
+
+  forgetSilentAgent(agent: SilentAgent): Promise<void> {
+    return forgetSilentAgent(this.doc, this.tableName, agent);
   }
 
   async putDrift(tenantId: string, siteId: string, report: DriftReport): Promise<void> {
