@@ -20,6 +20,9 @@
  * | gateway event seen   | T#{t}              | GWEVT#{gateway}#{id}     | (TTL: expiresAtEpoch)                 |
  * | pay link             | T#{t}              | PAYLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
  * | gateway settings     | T#{t}              | GATEWAY#{gateway}        | (credentials as KMS ciphertext)       |
+ * | invoice              | T#{t}              | INV#{invoiceId}          | GSI1 by subscriber                    |
+ * | invoice counter      | T#{t}              | INVSEQ                   | (n: the last invoice number issued)   |
+ * | invoice of a period  | T#{t}#SUB#{subId}  | INVPERIOD#{periodStart}  | (invoiceId; one per subscriber/cycle) |
  *
  * Subscribers get a partition each (writes spread; timeline beside its subscriber). GSIs, all
  * projecting ALL attributes so a list is one query:
@@ -35,6 +38,7 @@
  * |       |                             |                        | tenants (KEYS_ONLY, sparse)         |
  * | GSI1  | T#{t}#PAYSUB#{subId}        | {paymentId}            | a subscriber's payments             |
  * | GSI6  | PAYDUE#{shard 0-15}         | {checkAt}#{t}#{payId}  | pending sweep: gateway re-queries   |
+ * | GSI1  | T#{t}#INVSUB#{subId}        | {invoiceId}            | a subscriber's invoices             |
  *
  * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
  * (`pendingCommand`), the time it was issued. The sweep finds what a lost schedule or a crash
@@ -59,6 +63,12 @@
  * - settle a gateway transaction once: conditional Put of PAYTXN#... in the settlement transaction.
  * - pending payments to re-query: Query GSI6 on each PAYDUE#{shard} with GSI6SK < cutoff.
  * - open a pay link: GetItem (T#{t}, PAYLINK#{hash}) with t parsed from the token.
+ * - number and store invoices: GetItem (T#{t}, INVSEQ), then one transaction updates INVSEQ on
+ *   condition it still holds the number read, puts INV#... and puts INVPERIOD#... unless it exists:
+ *   numbers without gaps or duplicates, and one invoice per subscriber and period by key.
+ * - get an invoice: GetItem (T#{t}, INV#{id}); a subscriber's invoice for a period: GetItem
+ *   (T#{t}#SUB#{subId}, INVPERIOD#{start}), then the invoice; a tenant's invoices, newest first:
+ *   Query PK = T#{t}, SK begins_with INV# (INVSEQ does not match), descending; a subscriber's: GSI1.
  */
 
 export const keys = {
@@ -82,6 +92,9 @@ export const keys = {
   gatewayEventSk: (gateway: string, eventId: string) => `GWEVT#${gateway}#${eventId}`,
   payLinkSk: (secretHash: string) => `PAYLINK#${secretHash}`,
   gatewaySk: (gateway: string) => `GATEWAY#${gateway}`,
+  invoiceSk: (id: string) => `INV#${id}`,
+  invoiceCounterSk: () => "INVSEQ",
+  invoicePeriodSk: (periodStart: string) => `INVPERIOD#${periodStart}`,
   gsi: {
     all: (t: string) => `T#${t}#SUB`,
     status: (t: string, status: string) => `T#${t}#SUB#ST#${status}`,
@@ -91,6 +104,7 @@ export const keys = {
     due: (shard: number) => `DUE#${shard}`,
     subscriberPayments: (t: string, subId: string) => `T#${t}#PAYSUB#${subId}`,
     paymentDue: (shard: number) => `PAYDUE#${shard}`,
+    subscriberInvoices: (t: string, subId: string) => `T#${t}#INVSUB#${subId}`,
   },
 } as const;
 

@@ -1,0 +1,284 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, VersionConflictError } from "../../domain/errors.js";
+import { formatInvoiceNumber, type Invoice, type NewInvoice } from "../../domain/schemas/invoice.js";
+import {
+  type InvoiceCreation,
+  type InvoiceRepository,
+  MAX_INVOICES_PER_BATCH,
+} from "../../ports/invoices.js";
+import { toRecord } from "./items.js";
+import { keys } from "./keys.js";
+import { transact } from "./transact.js";
+
+export interface InvoiceRepositoryOptions {
+  /** Transactions tried before giving up when other writers keep taking the next number. */
+  readonly maxAttempts?: number;
+  /** Upper bound of the jittered pause between attempts, in ms. */
+  readonly maxBackoffMs?: number;
+}
+
+type CancellationReason = NonNullable<TransactionCanceledException["CancellationReasons"]>[number];
+
+/** Reasons a numbering transaction is simply tried again (another writer got there first). */
+const RETRYABLE = new Set(["None", "ConditionalCheckFailed", "TransactionConflict", "ThrottlingError"]);
+
+interface Waiting {
+  readonly invoice: NewInvoice;
+  readonly resolve: (result: InvoiceCreation) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const periodKey = (i: NewInvoice) => `${i.subscriberId}#${i.period.start}`;
+
+/**
+ * Numbers come from a per-tenant counter (T#{t}, INVSEQ) that is read, then moved in the SAME
+ * transaction that writes the invoices, on condition it still holds what was read: a number is
+ * only ever taken together with its invoice. A period item per subscriber and period start makes
+ * a second invoice for the same cycle fail its condition; that cycle's stored invoice is returned.
+ * Writers that lose the counter race re-read it and try again after a jittered pause.
+ */
+export class DynamoInvoiceRepository implements InvoiceRepository {
+  private readonly maxAttempts: number;
+  private readonly maxBackoffMs: number;
+  private readonly waiting = new Map<string, Waiting[]>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: InvoiceRepositoryOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 200;
+    this.maxBackoffMs = options.maxBackoffMs ?? 100;
+  }
+
+  /**
+   * Creations that arrive together for one tenant share transactions (up to a batch each): the
+   * numbers are the same as one by one, the counter is contended once per batch.
+   */
+  create(invoice: NewInvoice): Promise<InvoiceCreation> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.waiting.get(invoice.tenantId);
+      if (waiting) {
+        waiting.push({ invoice, resolve, reject });
+        return;
+      }
+      this.waiting.set(invoice.tenantId, [{ invoice, resolve, reject }]);
+      void this.drain(invoice.tenantId);
+    });
+  }
+
+  private async drain(tenantId: string): Promise<void> {
+    const waiting = this.waiting.get(tenantId) ?? [];
+    await Promise.resolve(); // callers in this same tick join the first batch
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, MAX_INVOICES_PER_BATCH);
+      try {
+        await this.createFor(batch);
+      } catch (error) {
+        if (batch.length === 1) batch[0]?.reject(error);
+        // One bad invoice must not fail the others: each is tried on its own.
+        else await Promise.all(batch.map((w) => this.createFor([w]).catch(w.reject)));
+      }
+    }
+    this.waiting.delete(tenantId);
+  }
+
+  private async createFor(batch: readonly Waiting[]): Promise<void> {
+    const results = await this.createMany(batch.map((w) => w.invoice));
+    for (const [i, w] of batch.entries()) w.resolve(results[i] as InvoiceCreation);
+  }
+
+  async createMany(invoices: readonly NewInvoice[]): Promise<InvoiceCreation[]> {
+    const tenantId = invoices[0]?.tenantId;
+    if (tenantId === undefined) return [];
+    // The same period twice in one call is one invoice: the first one given.
+    const first = new Map<string, number>();
+    invoices.forEach((invoice, index) => {
+      if (!first.has(periodKey(invoice))) first.set(periodKey(invoice), index);
+    });
+    let pending = [...first.values()].map((index) => invoices[index] as NewInvoice);
+    if (pending.length > MAX_INVOICES_PER_BATCH || invoices.some((i) => i.tenantId !== tenantId)) {
+      throw new RangeError(`one tenant's invoices, at most ${MAX_INVOICES_PER_BATCH} at a time`);
+    }
+    const results = new Map<string, InvoiceCreation>();
+    let last = await this.readCounter(tenantId);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= this.maxAttempts) {
+        throw new ConflictError("Invoice numbers are in heavy demand; retry");
+      }
+      const numbered = pending.map((invoice, i) => numberInvoice(invoice, last + 1 + i));
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.counterUpdate(tenantId, last, last + numbered.length),
+              ...numbered.flatMap((invoice) => [this.invoicePut(invoice), this.periodPut(invoice)]),
+            ],
+          }),
+        );
+        for (const invoice of numbered) results.set(periodKey(invoice), { invoice, created: true });
+        break;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code !== undefined && !RETRYABLE.has(r.Code))) throw error;
+        const failed = (index: number) => reasons[index]?.Code === "ConditionalCheckFailed";
+        const billed = pending.filter((_, i) => failed(2 + 2 * i));
+        if (pending.some((_, i) => failed(1 + 2 * i) && !failed(2 + 2 * i))) {
+          throw new ConflictError("An invoice with this id already exists", { cause: error });
+        }
+        for (const invoice of billed) {
+          const existing = await this.existing(invoice);
+          // Our own earlier attempt may have committed (a retried request): then we created it.
+          results.set(periodKey(invoice), { invoice: existing, created: existing.id === invoice.id });
+        }
+        pending = pending.filter((invoice) => !billed.includes(invoice));
+        const counterMoved = failed(0);
+        if (counterMoved) last = counterValue(reasons[0]) ?? (await this.readCounter(tenantId));
+        if (counterMoved || billed.length === 0) await this.pause(attempt);
+      }
+    }
+    return invoices.map((invoice, index) => {
+      const result = results.get(periodKey(invoice));
+      if (!result) throw new Error(`no result for invoice ${invoice.id}`);
+      return first.get(periodKey(invoice)) === index ? result : { invoice: result.invoice, created: false };
+    });
+  }
+
+  async get(tenantId: string, invoiceId: string): Promise<Invoice | undefined> {
+    return this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoiceId));
+  }
+
+  async getForPeriod(
+    tenantId: string,
+    subscriberId: string,
+    periodStart: string,
+  ): Promise<Invoice | undefined> {
+    const claim = await this.read<{ invoiceId: string }>(
+      keys.subscriberPk(tenantId, subscriberId),
+      keys.invoicePeriodSk(periodStart),
+    );
+    return claim ? this.get(tenantId, claim.invoiceId) : undefined;
+  }
+
+  async update(current: Invoice, next: Invoice): Promise<Invoice> {
+    const stored: Invoice = {
+      ...next,
+      id: current.id,
+      tenantId: current.tenantId,
+      subscriberId: current.subscriberId,
+      sequence: current.sequence,
+      number: current.number,
+      period: current.period,
+      createdAt: current.createdAt,
+      version: current.version + 1,
+    };
+    await transact(this.doc, [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: this.toItem(stored),
+            ConditionExpression: "#version = :expected",
+            ExpressionAttributeNames: { "#version": "version" },
+            ExpressionAttributeValues: { ":expected": current.version },
+          },
+        },
+        onConditionFailed: () =>
+          new VersionConflictError(`Invoice ${current.number} changed while it was being updated: reload it`),
+      },
+    ]);
+    return stored;
+  }
+
+  private async read<T>(pk: string, sk: string): Promise<T | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk }, ConsistentRead: true }),
+    );
+    return out.Item ? toRecord<T>(out.Item) : undefined;
+  }
+
+  private async readCounter(tenantId: string): Promise<number> {
+    const counter = await this.read<{ n?: number }>(keys.tenantPk(tenantId), keys.invoiceCounterSk());
+    return counter?.n ?? 0;
+  }
+
+  private async existing(invoice: NewInvoice): Promise<Invoice> {
+    const found = await this.getForPeriod(invoice.tenantId, invoice.subscriberId, invoice.period.start);
+    if (!found) throw new ConflictError(`The invoice for period ${invoice.period.start} could not be read`);
+    return found;
+  }
+
+  private pause(attempt: number): Promise<void> {
+    const ceiling = Math.min(this.maxBackoffMs, 5 * 2 ** Math.min(attempt, 10));
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+  }
+
+  private counterUpdate(tenantId: string, last: number, next: number) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.invoiceCounterSk() },
+        UpdateExpression: "SET #n = :next, #entity = :entity",
+        ConditionExpression: last === 0 ? "attribute_not_exists(PK)" : "#n = :last",
+        ExpressionAttributeNames: { "#n": "n", "#entity": "entity" },
+        ExpressionAttributeValues: {
+          ":next": next,
+          ":entity": "invoice-counter",
+          ...(last === 0 ? {} : { ":last": last }),
+        },
+        // The losing writer learns the number to continue from without another read.
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+      },
+    };
+  }
+
+  private invoicePut(invoice: Invoice) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: this.toItem(invoice),
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    };
+  }
+
+  private periodPut(invoice: Invoice) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          PK: keys.subscriberPk(invoice.tenantId, invoice.subscriberId),
+          SK: keys.invoicePeriodSk(invoice.period.start),
+          entity: "invoice-period",
+          invoiceId: invoice.id,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    };
+  }
+
+  private toItem(invoice: Invoice): Record<string, unknown> {
+    return {
+      ...invoice,
+      PK: keys.tenantPk(invoice.tenantId),
+      SK: keys.invoiceSk(invoice.id),
+      entity: "invoice",
+      GSI1PK: keys.gsi.subscriberInvoices(invoice.tenantId, invoice.subscriberId),
+      GSI1SK: invoice.id,
+    };
+  }
+}
+
+function numberInvoice(invoice: NewInvoice, sequence: number): Invoice {
+  return { ...invoice, sequence, number: formatInvoiceNumber(sequence) };
+}
+
+/** The counter in a cancellation reason's old item (raw attribute values: errors are not unmarshalled). */
+function counterValue(reason: CancellationReason | undefined): number | undefined {
+  const n: unknown = reason?.Item?.n;
+  if (typeof n === "number") return n;
+  if (n && typeof n === "object" && "N" in n && typeof n.N === "string") return Number(n.N);
+  return undefined;
+}

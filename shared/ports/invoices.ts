@@ -1,0 +1,33 @@
+import type { Invoice, NewInvoice } from "../domain/schemas/invoice.js";
+
+export interface InvoiceCreation {
+  readonly invoice: Invoice;
+  /** false: the subscriber already had an invoice for this period; that one is returned instead. */
+  readonly created: boolean;
+}
+
+/** The most invoices `createMany` numbers in one transaction (two items each, plus the counter). */
+export const MAX_INVOICES_PER_BATCH = 49;
+
+/**
+ * Invoices, numbered per tenant 1, 2, 3 ... in the same write that stores them, so a number is
+ * never skipped (no number is taken without its invoice) nor issued twice; and at most one
+ * invoice per subscriber and period start, guaranteed by a key rather than by a read first.
+ */
+export interface InvoiceRepository {
+  /** Numbers and stores the invoice, or returns the one already stored for its period. */
+  create(invoice: NewInvoice): Promise<InvoiceCreation>;
+  /**
+   * The same for up to MAX_INVOICES_PER_BATCH invoices of one tenant at once (an invoice run):
+   * consecutive numbers in one transaction. Results are in the order given.
+   */
+  createMany(invoices: readonly NewInvoice[]): Promise<InvoiceCreation[]>;
+  get(tenantId: string, invoiceId: string): Promise<Invoice | undefined>;
+  /** The subscriber's invoice for the period starting at `periodStart` (a UTC instant). */
+  getForPeriod(tenantId: string, subscriberId: string, periodStart: string): Promise<Invoice | undefined>;
+  /**
+   * Stores `next` if the stored invoice is still at `current.version`; returns it at the next
+   * version. Identity, number and period never change.
+   */
+  update(current: Invoice, next: Invoice): Promise<Invoice>;
+}
