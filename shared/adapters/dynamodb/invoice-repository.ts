@@ -36,7 +36,10 @@ const periodKey = (i: NewInvoice) => `${i.subscriberId}#${i.period.start}`;
  * transaction that writes the invoices, on condition it still holds what was read: a number is
  * only ever taken together with its invoice. A period item per subscriber and period start makes
  * a second invoice for the same cycle fail its condition; that cycle's stored invoice is returned.
- * Writers that lose the counter race re-read it and try again after a jittered pause.
+ * Writers that lose the counter race learn its value from the cancellation (ALL_OLD) and try
+ * again after a jittered pause. Separate processes contend per transaction, so a burst for one
+ * tenant is best funnelled through one writer (`createMany`, or concurrent `create`s in one
+ * process, which share transactions).
  */
 export class DynamoInvoiceRepository implements InvoiceRepository {
   private readonly maxAttempts: number;
