@@ -1,5 +1,6 @@
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { observed } from "../shared/adapters/aws-client-hook.js";
 import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
 import { createGatewayDirectory, parseBaseUrlOverrides } from "../shared/adapters/gateways/directory.js";
@@ -49,23 +50,33 @@ function notifierFor(config: ApiConfig): Notifier {
 /**
  * Adapters wired once per execution environment, for every function. The configuration is read on
  * first use, which in Lambda is the cold start: a missing variable fails there, naming it. The
- * *_ENDPOINT variables point the same SDK clients at the local cloud's stand-ins.
+ * *_ENDPOINT variables point the same SDK clients at the local cloud's stand-ins; a bench may watch
+ * the clients (shared/adapters/aws-client-hook.ts), which changes nothing when none does.
  */
 export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
   if (cached) return cached;
   const local = { credentials: { accessKeyId: "local", secretAccessKey: "local" } };
   const region = config.AWS_REGION;
-  const doc = createDocumentClient({
-    region,
-    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT, ...local } : {}),
+  const doc = observed({
+    kind: "dynamodb",
+    client: createDocumentClient({
+      region,
+      ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT, ...local } : {}),
+    }),
   });
-  const sqs = new SQSClient({
-    region,
-    ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, ...local } : {}),
+  const sqs = observed({
+    kind: "sqs",
+    client: new SQSClient({
+      region,
+      ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, ...local } : {}),
+    }),
   });
-  const scheduler = new SchedulerClient({
-    region,
-    ...(config.SCHEDULER_ENDPOINT ? { endpoint: config.SCHEDULER_ENDPOINT, ...local } : {}),
+  const scheduler = observed({
+    kind: "scheduler",
+    client: new SchedulerClient({
+      region,
+      ...(config.SCHEDULER_ENDPOINT ? { endpoint: config.SCHEDULER_ENDPOINT, ...local } : {}),
+    }),
   });
   cached = {
     repos: createDynamoRepositories(doc, config.TABLE_NAME),
