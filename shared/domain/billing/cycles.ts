@@ -6,7 +6,8 @@ export { daysInMonth };
 
 /*
  * Billing cycles in the tenant's time zone. A period is half-open, [start, end): both ends are
- * local midnights (stored as UTC instants), and one period's end is the next one's start, so
+ * local midnights (stored as UTC instants; where daylight saving skips midnight, as in Karachi on
+ * 1 June 2008, the day's first instant, 01:00), and one period's end is the next one's start, so
  * periods never overlap or leave a gap. The day a cycle starts on:
  * - monthly: the billing day of each month; 29, 30 and 31 fall on the last day of shorter months
  *   (the same rule as the lifecycle's postpaid calendar, whose `billingDateIn` this reuses);

@@ -29,5 +29,5 @@ export const priceArb = fc.oneof(
   fc.constantFrom(50_000, 99_900, 120_000, 1, 3, 7),
 );
 
-/** Property runs per property in this folder: the report quotes this number. */
-export const RUNS = 1_000;
+/** Property runs per property in this folder; BILLING_PROPERTY_RUNS=20000 for a deeper search. */
+export const RUNS = Number(process.env.BILLING_PROPERTY_RUNS ?? 1_000);

@@ -40,6 +40,17 @@ describe("monthly cycles", () => {
     expect(remainingDays(p, new Date("2026-01-20T17:00:00Z"), "Asia/Dhaka")).toBe(26);
   });
 
+  it("starts the cycle when the day starts where daylight saving skips midnight (Karachi, 2008)", () => {
+    // Pakistan moved its clocks from 00:00 to 01:00 on 1 June 2008: that day began at 01:00 (+06).
+    const p = periodContaining(
+      monthlyRule({ billingDay: 1 }),
+      "Asia/Karachi",
+      new Date("2008-06-10T00:00:00Z"),
+    );
+    expect(p.start.toISOString()).toBe("2008-05-31T19:00:00.000Z");
+    expect(periodDays(p, "Asia/Karachi")).toBe(30);
+  });
+
   it("rejects a billing day outside 1-31", () => {
     expect(() => periodContaining({ kind: "monthly", billingDay: 32 }, "UTC", new Date())).toThrow(
       RangeError,
