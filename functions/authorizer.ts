@@ -2,29 +2,61 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from "aws-lambda";
-import type { AuthorizerContext } from "../shared/http/api-handler.js";
+import { JwtTokenVerifier } from "../shared/adapters/auth/jwt-token-verifier.js";
+import { loadUserTokenConfig, USER_TOKEN_ENV, type UserTokenConfig } from "../shared/config.js";
+import { type AuthorizerContext, toAuthorizerContext } from "../shared/http/authorizer-context.js";
 import { createLogger } from "../shared/logger.js";
+import type { UserTokenVerifier } from "../shared/ports/user-tokens.js";
 import { authenticate } from "../shared/services/api-keys.js";
+import { authenticateUser } from "../shared/services/user-tokens.js";
 import { functionDeps } from "./deps.js";
 
 const logger = createLogger({ service: "authorizer" });
 const denied = { isAuthorized: false, context: { tenantId: "", role: "", keyId: "" } } as const;
+/** Every API key starts so (shared/services/api-keys.ts); anything else is taken for a user's JWT. */
+const API_KEY_PREFIX = "isp.";
 
-/** HTTP API Lambda authorizer (simple responses): resolves `Authorization: Bearer <key>` to a caller. */
+/**
+ * HTTP API Lambda authorizer (simple responses): resolves `Authorization: Bearer <credential>` to a
+ * caller. An HTTP API route has one authorizer, so this one takes both credentials: an API key, or a
+ * frontend user's JWT from the configured issuer (JWT_ISSUER; without it, API keys only). Both give
+ * the same context, so the same role rules apply.
+ */
 export async function handler(
   event: APIGatewayRequestAuthorizerEventV2,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const header = event.headers?.authorization ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) return denied;
-  const result = await authenticate(functionDeps().repos, match[1]);
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!token) return denied;
+  const { repos } = functionDeps();
+  const users = token.startsWith(API_KEY_PREFIX) ? undefined : userTokens();
+  const result = users
+    ? await authenticateUser({ repos, verifier: users.verifier }, users.config, token)
+    : await authenticate(repos, token);
   if (!result.ok) {
-    logger.info("denied", { reason: result.reason, route: event.routeKey });
+    const fields = { reason: result.reason, route: event.routeKey };
+    if (result.reason === "issuer-unavailable") logger.warn("denied", fields);
+    else logger.info("denied", fields);
     return denied;
   }
-  const { caller } = result;
-  return {
-    isAuthorized: true,
-    context: { tenantId: caller.tenantId, role: caller.role, keyId: caller.actor.id },
-  };
+  return { isAuthorized: true, context: toAuthorizerContext(result.caller) };
+}
+
+let users:
+  | { readonly key: string; readonly config: UserTokenConfig; readonly verifier: UserTokenVerifier }
+  | undefined;
+
+/**
+ * The verifier, built on first use and kept with its cached keys. In Lambda the environment never
+ * changes; the local cloud may point it at a new stand-in, which the key notices.
+ */
+function userTokens() {
+  const key = Object.values(USER_TOKEN_ENV)
+    .map((name) => process.env[name] ?? "")
+    .join("\n");
+  if (users?.key === key) return users;
+  const config = loadUserTokenConfig();
+  if (!config) return undefined;
+  users = { key, config, verifier: new JwtTokenVerifier(config) };
+  return users;
 }

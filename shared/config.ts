@@ -47,7 +47,10 @@ const ApiConfigSchema = z.object({
   /** A schedule closer than this is moved to now + this (AWS rejects at() in the past); default 5. */
   SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   /** The Stage dimension of the CloudWatch metrics (EMF on stdout); unset = no metrics (npm start). */
-  METRICS_STAGE: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+  METRICS_STAGE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .optional(),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
@@ -58,4 +61,94 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   return parsed.data;
+}
+
+/**
+ * The environment of the authorizer's user-token check (functions/authorizer.ts): the issuer whose
+ * signed JWTs are accepted beside API keys. Written by the CDK stack (a Cognito user pool or the
+ * deployer's OIDC issuer) and by the local cloud (its OIDC stand-in); read with loadUserTokenConfig.
+ */
+export const USER_TOKEN_ENV = {
+  issuer: "JWT_ISSUER",
+  audience: "JWT_AUDIENCE",
+  jwksUri: "JWT_JWKS_URI",
+  tokenUse: "JWT_TOKEN_USE",
+  tenantClaim: "JWT_TENANT_CLAIM",
+  roleClaim: "JWT_ROLE_CLAIM",
+} as const;
+
+/** Cognito's names for the custom attributes the user pool defines (infra/constructs/frontend-sign-in.ts). */
+export const COGNITO_TENANT_CLAIM = "custom:tenantId";
+export const COGNITO_ROLE_CLAIM = "custom:role";
+
+/** http is accepted for a loopback issuer only: the local cloud's stand-in (shared/local/oidc-issuer.ts). */
+export function isSecureOrLoopbackUrl(value: string): boolean {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || url.search || url.hash || url.username || url.password) return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+const IssuerUrl = z.string().refine(isSecureOrLoopbackUrl, "must be an https URL (http only on loopback)");
+
+export interface UserTokenConfig {
+  /** The `iss` every token must carry, exactly. */
+  readonly issuer: string;
+  /** Accepted `aud` values (app client ids): a token must name one. */
+  readonly audience: readonly string[];
+  /** Where the signing keys are; unset = the `jwks_uri` of the issuer's OpenID discovery document. */
+  readonly jwksUri: string | undefined;
+  /** The `token_use` a token must carry (Cognito: "id"); unset = not checked. */
+  readonly tokenUse: "id" | "access" | undefined;
+  /** The claims that name the caller's tenant and role. */
+  readonly tenantClaim: string;
+  readonly roleClaim: string;
+}
+
+const UserTokenEnvSchema = z.object({
+  [USER_TOKEN_ENV.issuer]: IssuerUrl,
+  [USER_TOKEN_ENV.audience]: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).min(1, "names no audience")),
+  [USER_TOKEN_ENV.jwksUri]: IssuerUrl.optional(),
+  [USER_TOKEN_ENV.tokenUse]: z.enum(["id", "access"]).optional(),
+  [USER_TOKEN_ENV.tenantClaim]: z.string().min(1).default(COGNITO_TENANT_CLAIM),
+  [USER_TOKEN_ENV.roleClaim]: z.string().min(1).default(COGNITO_ROLE_CLAIM),
+});
+
+/** The user-token configuration, or `undefined` when no issuer is set (API keys only). */
+export function loadUserTokenConfig(env: NodeJS.ProcessEnv = process.env): UserTokenConfig | undefined {
+  if (!env[USER_TOKEN_ENV.issuer]) return undefined;
+  const parsed = UserTokenEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`Invalid user-token configuration: ${problems}`);
+  }
+  const data = parsed.data;
+  return {
+    issuer: data[USER_TOKEN_ENV.issuer],
+    audience: data[USER_TOKEN_ENV.audience],
+    jwksUri: data[USER_TOKEN_ENV.jwksUri],
+    tokenUse: data[USER_TOKEN_ENV.tokenUse],
+    tenantClaim: data[USER_TOKEN_ENV.tenantClaim],
+    roleClaim: data[USER_TOKEN_ENV.roleClaim],
+  };
+}
+
+/** The environment that loadUserTokenConfig reads back as `config`. */
+export function userTokenEnvironment(config: UserTokenConfig): Record<string, string> {
+  return {
+    [USER_TOKEN_ENV.issuer]: config.issuer,
+    [USER_TOKEN_ENV.audience]: config.audience.join(","),
+    ...(config.jwksUri ? { [USER_TOKEN_ENV.jwksUri]: config.jwksUri } : {}),
+    ...(config.tokenUse ? { [USER_TOKEN_ENV.tokenUse]: config.tokenUse } : {}),
+    [USER_TOKEN_ENV.tenantClaim]: config.tenantClaim,
+    [USER_TOKEN_ENV.roleClaim]: config.roleClaim,
+  };
 }

@@ -8,29 +8,18 @@ import * as z from "zod";
 import { AppError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../domain/errors.js";
 import { hashIdempotencyKey, requestFingerprint } from "../domain/idempotency.js";
 import { requirePermission } from "../domain/permissions.js";
-import { RoleSchema } from "../domain/schemas/api-key.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Caller, ServiceDeps } from "../services/caller.js";
+import { type AuthorizerContext, callerFromContext } from "./authorizer-context.js";
 import { type CorsConfig, corsConfigFromEnv, corsHeaders } from "./cors.js";
 import { type Operation, type RawRequest, routeKey } from "./operation.js";
 import { problemResponse, toProblem } from "./problem.js";
 import { MAX_BODY_BYTES, PageQueryShape, parseWith, readIdempotencyKey, readJsonBody } from "./request.js";
 
-/** What the Lambda authorizer puts in `requestContext.authorizer.lambda`. */
-export interface AuthorizerContext {
-  tenantId: string;
-  role: string;
-  keyId: string;
-}
+export type { AuthorizerContext } from "./authorizer-context.js";
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
-
-const AuthorizerContextSchema = z.object({
-  tenantId: z.string().min(1),
-  role: RoleSchema,
-  keyId: z.string().min(1),
-});
 
 export interface ApiHandlerOptions {
   /** Built lazily on the first request, then reused for the life of the execution environment. */
@@ -124,12 +113,12 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
   return middy<ApiEvent, ApiResult>().use(errors).handler(run);
 }
 
+/** An API key's or a frontend user's caller, as the authorizer resolved it. */
 function callerFrom(event: ApiEvent): Caller {
-  const parsed = AuthorizerContextSchema.safeParse(event.requestContext.authorizer?.lambda);
+  const caller = callerFromContext(event.requestContext.authorizer?.lambda);
   // Only reachable if a route was deployed without the authorizer: refuse rather than guess.
-  if (!parsed.success) throw new UnauthorizedError("Missing or invalid credentials");
-  const { tenantId, role, keyId } = parsed.data;
-  return { tenantId, role, actor: { kind: "api-key", id: keyId } };
+  if (!caller) throw new UnauthorizedError("Missing or invalid credentials");
+  return caller;
 }
 
 /** The request as sent; the body is decoded from base64 when API Gateway encoded it. */
