@@ -1,6 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { resolveStageConfig } from "./config.js";
 import { addAwsSolutionsChecks } from "./nag.js";
+import { SIGN_IN_CONTEXT_KEYS } from "./sign-in-config.js";
 import { createStacks } from "./stacks.js";
 
 // One stage per synth: `npx cdk synth` (dev) or `npx cdk synth -c stage=prod`.
@@ -14,6 +15,9 @@ const config = resolveStageConfig({
   emailFrom: app.node.tryGetContext("emailFrom"),
   emailIdentity: app.node.tryGetContext("emailIdentity"),
   publicBaseUrl: app.node.tryGetContext("publicBaseUrl"),
+  // Frontend sign-in (README "Frontend sign-in"): a user pool, `-c signInCallbackUrls=...
+  // -c signInDomainPrefix=...`, or the deployer's issuer instead, `-c oidcIssuer=... -c oidcAudience=...`.
+  ...Object.fromEntries(SIGN_IN_CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)])),
   account: process.env.CDK_DEFAULT_ACCOUNT,
   region: process.env.CDK_DEFAULT_REGION,
 });

@@ -1,6 +1,14 @@
 import { type Environment, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as z from "zod";
+import {
+  refineSignInInput,
+  resolveSignInConfig,
+  type SignInConfig,
+  type SignInInput,
+  SignInInputShape,
+  signInInputFrom,
+} from "./sign-in-config.js";
 
 export const STAGES = ["dev", "prod"] as const;
 export type StageName = (typeof STAGES)[number];
@@ -46,6 +54,8 @@ export interface StageConfig {
    * pay links carry; `undefined` = the HTTP API's own execute-api URL.
    */
   readonly publicBaseUrl: string | undefined;
+  /** Frontend users: a Cognito user pool, or the deployer's OIDC issuer (infra/sign-in-config.ts). */
+  readonly signIn: SignInConfig;
 }
 
 export interface NotificationsConfig {
@@ -66,7 +76,7 @@ export interface EmailConfig {
   readonly identity: string;
 }
 
-type StageDefaults = Omit<StageConfig, "stage" | "env" | "notifications" | "publicBaseUrl">;
+type StageDefaults = Omit<StageConfig, "stage" | "env" | "notifications" | "publicBaseUrl" | "signIn">;
 
 const DEFAULTS: Record<StageName, StageDefaults> = {
   dev: {
@@ -166,8 +176,10 @@ const InputSchema = z
     emailFrom: EmailFrom.optional(),
     emailIdentity: EmailIdentity.optional(),
     publicBaseUrl: PublicBaseUrl.optional(),
+    ...SignInInputShape,
   })
   .superRefine((input, ctx) => {
+    refineSignInInput(input, ctx);
     if (input.emailIdentity !== undefined && input.emailFrom === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -203,7 +215,7 @@ const InputSchema = z
     }
   });
 
-export interface StageConfigInput {
+export interface StageConfigInput extends SignInInput {
   /** `-c stage=...`, else `STAGE`; defaults to dev. */
   readonly stage?: unknown;
   /** `-c corsAllowedOrigins=https://a.example,https://b.example` (or an array in cdk.json). */
@@ -238,6 +250,7 @@ export function resolveStageConfig(input: StageConfigInput): StageConfig {
     emailFrom: emptyToUndefined(input.emailFrom),
     emailIdentity: emptyToUndefined(input.emailIdentity),
     publicBaseUrl: emptyToUndefined(input.publicBaseUrl),
+    ...signInInputFrom(input),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues
@@ -261,6 +274,7 @@ export function resolveStageConfig(input: StageConfigInput): StageConfig {
         : undefined,
     },
     publicBaseUrl: parsed.data.publicBaseUrl,
+    signIn: resolveSignInConfig(parsed.data, stage),
   };
 }
 
