@@ -34,7 +34,8 @@ export async function handler(
     ? await authenticateUser({ repos, verifier: users.verifier }, users.config, token)
     : await authenticate(repos, token);
   if (!result.ok) {
-    const fields = { reason: result.reason, route: event.routeKey };
+    const detail = "detail" in result ? result.detail : undefined;
+    const fields = { reason: result.reason, detail, route: event.routeKey };
     if (result.reason === "issuer-unavailable") logger.warn("denied", fields);
     else logger.info("denied", fields);
     return denied;

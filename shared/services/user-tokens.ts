@@ -22,6 +22,8 @@ export type UserAuthentication =
         | "no-tenant"
         | "unknown-role"
         | "tenant-disabled";
+      /** Why the verifier refused (the library's error name: JwtExpiredError...), for the logs. */
+      detail?: string;
     };
 
 const SubjectSchema = ActorSchema.shape.id.min(1);
@@ -41,10 +43,9 @@ export async function authenticateUser(
   try {
     claims = await deps.verifier.verify(token);
   } catch (error) {
-    if (error instanceof UserTokenError && error.reason === "issuer-unavailable") {
-      return { ok: false, reason: "issuer-unavailable" };
-    }
-    return { ok: false, reason: "invalid-token" };
+    const detail = error instanceof Error && error.cause instanceof Error ? error.cause.name : undefined;
+    const unavailable = error instanceof UserTokenError && error.reason === "issuer-unavailable";
+    return { ok: false, reason: unavailable ? "issuer-unavailable" : "invalid-token", detail };
   }
   const subject = SubjectSchema.safeParse(claims.sub);
   if (!subject.success) return { ok: false, reason: "bad-subject" };
