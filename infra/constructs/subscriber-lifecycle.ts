@@ -76,6 +76,8 @@ export class SubscriberLifecycle extends Construct {
       SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
       SCHEDULER_DLQ_ARN: props.schedulerDeadLetterQueue.queueArn,
       LOG_LEVEL: props.logLevel,
+      // Business metrics as EMF (shared/adapters/metrics/emf-metrics.ts), for the alarms and dashboard.
+      METRICS_STAGE: stage,
     };
     this.access = new LifecycleAccess(this, {
       scheduleGroupName: props.scheduleGroupName,
