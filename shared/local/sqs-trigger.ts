@@ -20,6 +20,8 @@ export async function startSqsTrigger(
   endpoint: string,
   queueName: string,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  /** Queue attributes beyond the 30 s visibility timeout, e.g. a RedrivePolicy. */
+  attributes: Readonly<Record<string, string>> = {},
 ): Promise<SqsTrigger> {
   const client = new SQSClient({
     endpoint,
@@ -27,7 +29,7 @@ export async function startSqsTrigger(
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const created = await client.send(
-    new CreateQueueCommand({ QueueName: queueName, Attributes: { VisibilityTimeout: "30" } }),
+    new CreateQueueCommand({ QueueName: queueName, Attributes: { VisibilityTimeout: "30", ...attributes } }),
   );
   const queueUrl = created.QueueUrl ?? "";
   const abort = new AbortController();

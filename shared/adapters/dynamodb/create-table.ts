@@ -3,9 +3,10 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { GLOBAL_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from "./table-definition.js";
+import { GLOBAL_INDEXES, STREAM_VIEW_TYPE, TABLE_KEY, TTL_ATTRIBUTE } from "./table-definition.js";
 
 /** Creates the table on DynamoDB Local (the cloud table is created by the CDK stack). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -32,6 +33,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           ],
           Projection: { ProjectionType: g.projection },
         })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE },
       }),
     );
     await client.send(
@@ -43,5 +45,20 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.StreamSpecification?.StreamEnabled) {
+    // A data folder from before the table had a stream: turn it on (the outbound events read it).
+    await client
+      .send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE },
+        }),
+      )
+      .catch(async (error: unknown) => {
+        // Another process may have turned it on first.
+        const again = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        if (!again.Table?.StreamSpecification?.StreamEnabled) throw error;
+      });
+  }
 }

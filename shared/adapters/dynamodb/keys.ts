@@ -23,6 +23,8 @@
  * | invoice              | T#{t}              | INV#{invoiceId}          | GSI1 by subscriber                    |
  * | invoice counter      | T#{t}              | INVSEQ                   | (n: the last invoice number issued)   |
  * | invoice of a period  | T#{t}#SUB#{subId}  | INVPERIOD#{periodStart}  | (invoiceId; one per subscriber/cycle) |
+ * | event subscription   | T#{t}              | EVSUB                    | (webhook; signing secret sealed)      |
+ * | webhook delivery     | T#{t}              | WHDLV#{eventId (ULID)}   | (TTL: expiresAtEpoch, 30 days)        |
  *
  * Subscribers get a partition each (writes spread; timeline beside its subscriber). GSIs, all
  * projecting ALL attributes so a list is one query:
@@ -38,6 +40,9 @@
  * |       |                             |                        | tenants (KEYS_ONLY, sparse)         |
  * | GSI1  | T#{t}#PAYSUB#{subId}        | {paymentId}            | a subscriber's payments             |
  * | GSI6  | PAYDUE#{shard 0-15}         | {checkAt}#{t}#{payId}  | pending sweep: gateway re-queries   |
+ * | GSI6  | BEAT                        | {heardBy}#{t}#{siteId} | silent agents: agents last heard    |
+ * |       |                             |                        | running (sparse; heardBy rounded    |
+ * |       |                             |                        | up to 5 min: heartbeat-index.ts)    |
  * | GSI1  | T#{t}#INVSUB#{subId}        | {invoiceId}            | a subscriber's invoices             |
  *
  * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
@@ -62,6 +67,7 @@
  *   a from/to range narrows the key condition), descending; of a subscriber: Query GSI1.
  * - settle a gateway transaction once: conditional Put of PAYTXN#... in the settlement transaction.
  * - pending payments to re-query: Query GSI6 on each PAYDUE#{shard} with GSI6SK < cutoff.
+ * - silent edge agents (all tenants): Query GSI6 on BEAT with GSI6SK < now - 10 minutes.
  * - open a pay link: GetItem (T#{t}, PAYLINK#{hash}) with t parsed from the token.
  * - number and store invoices: GetItem (T#{t}, INVSEQ), then one transaction updates INVSEQ on
  *   condition it still holds the number read, puts INV#... and puts INVPERIOD#... unless it exists:
@@ -69,6 +75,10 @@
  * - get an invoice: GetItem (T#{t}, INV#{id}); a subscriber's invoice for a period: GetItem
  *   (T#{t}#SUB#{subId}, INVPERIOD#{start}), then the invoice; a tenant's invoices, newest first:
  *   Query PK = T#{t}, SK begins_with INV# (INVSEQ does not match), descending; a subscriber's: GSI1.
+ * - a tenant's webhook: GetItem (T#{t}, EVSUB); an event's delivery: GetItem (T#{t}, WHDLV#{eventId}).
+ * - recent webhook deliveries, newest first: Query PK = T#{t}, SK begins_with WHDLV#, descending.
+ * - outbound events: the table's stream (NEW_IMAGE), filtered to timeline items (`entity` = event)
+ *   of public source types, feeds the outbound-events function: no query at all.
  */
 
 export const keys = {
@@ -95,6 +105,8 @@ export const keys = {
   invoiceSk: (id: string) => `INV#${id}`,
   invoiceCounterSk: () => "INVSEQ",
   invoicePeriodSk: (periodStart: string) => `INVPERIOD#${periodStart}`,
+  eventSubscriptionSk: () => "EVSUB",
+  webhookDeliverySk: (eventId: string) => `WHDLV#${eventId}`,
   gsi: {
     all: (t: string) => `T#${t}#SUB`,
     status: (t: string, status: string) => `T#${t}#SUB#ST#${status}`,

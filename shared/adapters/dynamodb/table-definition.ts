@@ -6,6 +6,11 @@ import { GSI_NAMES } from "./keys.js";
  */
 export const TABLE_KEY = { partitionKey: "PK", sortKey: "SK" } as const;
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
+/**
+ * The table's stream carries new images only: the outbound events are made from what was written
+ * (timeline items), nothing more (see stream-records.ts).
+ */
+export const STREAM_VIEW_TYPE = "NEW_IMAGE" as const;
 
 /** The due index (GSI6) only locates work: the sweep re-reads each subscriber consistently. */
 const KEYS_ONLY: ReadonlySet<string> = new Set(["GSI6"]);
