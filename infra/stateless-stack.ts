@@ -21,6 +21,7 @@ import {
 import { NodeLambda } from "./constructs/node-lambda.js";
 import { PaymentSweep } from "./constructs/payment-sweep.js";
 import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
+import { SubscriberMessaging } from "./constructs/subscriber-messaging.js";
 import { grantTableAccess } from "./constructs/table-access.js";
 import { acknowledgePublicRoutes } from "./nag.js";
 
@@ -66,6 +67,17 @@ export const GATEWAY_CREDENTIAL_USE: Readonly<
  */
 const GATEWAY_CALLING_TIMEOUT = Duration.seconds(25);
 
+/**
+ * API functions whose handlers send subscribers messages: the receipt of a payment they settle
+ * (shared/services/payments/receipt.ts). With the lifecycle function and the sweep (reminders,
+ * shared/services/lifecycle.ts `handleFire`) and the payment sweep (receipts), the only roles that
+ * may send SMS or e-mail.
+ */
+export const SUBSCRIBER_MESSAGING_API_FUNCTIONS: ReadonlySet<string> = new Set(["payments", "pay"]);
+
+/** The base URL of pay links and gateway returns (shared/services/payments/pay-links.ts). */
+export const PUBLIC_BASE_URL_ENV = "PUBLIC_BASE_URL";
+
 /** The API function serving the edge agent's enroll and credentials routes (functions/api/agent.ts). */
 export const AGENT_API_FUNCTION = "agent";
 
@@ -79,6 +91,8 @@ export class StatelessStack extends Stack {
   readonly paymentSweep: PaymentSweep;
   /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
   readonly edgeAgent: EdgeAgentAccess | undefined;
+  /** SMS and e-mail to subscribers: the environment and grants of the functions that send them. */
+  readonly messaging: SubscriberMessaging;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -100,6 +114,9 @@ export class StatelessStack extends Stack {
     });
     // Every handler wires its adapters through functions/deps.ts, whose configuration needs all of it.
     const { environment } = this.lifecycle;
+    this.messaging = new SubscriberMessaging(this, config.notifications);
+    this.messaging.grantTo(this.lifecycle.lifecycle);
+    this.messaging.grantTo(this.lifecycle.sweep);
 
     this.authorizer = new NodeLambda(this, "Authorizer", {
       ...lambdaDefaults,
@@ -129,6 +146,7 @@ export class StatelessStack extends Stack {
       grantTableAccess(table, lambda.function, spec.name === AGENT_API_FUNCTION ? "agent" : "api");
       if (SUBSCRIBER_CHANGING_API_FUNCTIONS.has(spec.name)) this.lifecycle.grantSubscriberChanges(lambda);
       if (credentialUse) grantGatewayCredentials(props.gatewayKey, lambda.role, credentialUse);
+      if (SUBSCRIBER_MESSAGING_API_FUNCTIONS.has(spec.name)) this.messaging.grantTo(lambda);
       functions.set(spec.name, lambda);
       routeGroups.push({ name: spec.name, handler: lambda.function, operations: spec.operations });
     }
@@ -146,6 +164,7 @@ export class StatelessStack extends Stack {
       accessLogRemovalPolicy: config.logRemovalPolicy,
     });
     acknowledgePublicRoutes(this.api);
+    addPublicBaseUrl(this, config.publicBaseUrl);
 
     new CfnOutput(this, "ApiUrl", { value: this.api.stage.url, description: "Base URL of the admin API" });
 
@@ -180,7 +199,25 @@ export class StatelessStack extends Stack {
       lifecycle: this.lifecycle,
       schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
     });
+    this.messaging.grantTo(this.paymentSweep.sweep);
   }
+}
+
+/**
+ * Where pay links point. Reminders build theirs outside any request (shared/services/payments/
+ * pay-links.ts `reminderPayLink`), so the lifecycle function and the sweep, which fires overdue
+ * reminders, need the URL: the custom domain when the stage has one, else the API's own endpoint
+ * (neither function is a route target, so referencing the API makes no cycle). The API functions
+ * build URLs from the request (shared/http/api-handler.ts), which already is the API's own host;
+ * they get the URL only for a custom domain, so links made through execute-api carry it too.
+ */
+function addPublicBaseUrl(stack: StatelessStack, custom: string | undefined): void {
+  const url = custom ?? stack.api.api.apiEndpoint;
+  for (const lambda of [stack.lifecycle.lifecycle, stack.lifecycle.sweep]) {
+    lambda.function.addEnvironment(PUBLIC_BASE_URL_ENV, url);
+  }
+  if (!custom) return;
+  for (const lambda of stack.functions.values()) lambda.function.addEnvironment(PUBLIC_BASE_URL_ENV, custom);
 }
 
 function gatewayCredentialUse(name: string): GatewayCredentialUse | undefined {

@@ -39,6 +39,9 @@ export function deployedEnvironment(synth: Synthesized, env: Record<string, Json
       "AWS::DynamoDB::Table": `arn:aws:dynamodb:${FAKE.region}:${FAKE.account}:table/${id}`,
       "AWS::Lambda::Function": `arn:aws:lambda:${FAKE.region}:${FAKE.account}:function:${id}`,
     };
+    if (type === "AWS::ApiGatewayV2::Api" && attribute === "ApiEndpoint") {
+      return `https://${id.toLowerCase()}.execute-api.${FAKE.region}.amazonaws.com`;
+    }
     const value = attribute === "Ref" ? id : type ? arnOf[type] : undefined;
     if (!value) throw new Error(`cannot fake ${attribute} of ${id} (${type})`);
     return value;

@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
 import { type ApiFunctionSpec, apiFunctions } from "../../functions/api/catalog.js";
 import { SubscriberLifecycle } from "../../infra/constructs/subscriber-lifecycle.js";
 import { addAwsSolutionsChecks } from "../../infra/nag.js";
-import { SUBSCRIBER_CHANGING_API_FUNCTIONS } from "../../infra/stateless-stack.js";
+import {
+  SUBSCRIBER_CHANGING_API_FUNCTIONS,
+  SUBSCRIBER_MESSAGING_API_FUNCTIONS,
+} from "../../infra/stateless-stack.js";
 import { synthStage } from "./synth.js";
 
 // Synthesis with CloudFormation validation and cdk-nag takes seconds on a loaded machine.
@@ -54,6 +57,17 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["prod", { stage: "prod" }],
     // Pinned, ARNs hold the literal account and region, and so do the IAM5 finding ids acknowledged.
     ["prod pinned to an account", { stage: "prod", account: "123456789012", region: "ap-south-1" }],
+    // SMS and e-mail configured: the SES grant names one identity, and "*" is the acknowledged SMS one.
+    [
+      "prod pinned, with an SMS sender id and an e-mail sender",
+      {
+        stage: "prod",
+        account: "123456789012",
+        region: "ap-south-1",
+        smsSenderId: "DhakaNet",
+        emailFrom: "billing@isp.example",
+      },
+    ],
   ])(
     "%s synthesizes with no unacknowledged error or warning and passes CloudFormation validation",
     (_, config) => {
@@ -78,7 +92,7 @@ describe("cdk-nag AwsSolutions checks", () => {
     }
   });
 
-  it("acknowledges only the public routes, the dead-letter queues and the run-time-named wildcards", () => {
+  it("acknowledges only the public routes, the dead-letter queues, the run-time-named wildcards and SMS", () => {
     const { app, stacks } = synthStage();
     const { stateful, stateless } = stacks;
     const wildcards = [
@@ -92,6 +106,12 @@ describe("cdk-nag AwsSolutions checks", () => {
       stateless.paymentSweep.sweep,
       ...[...SUBSCRIBER_CHANGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
     ];
+    const messageSenders = [
+      stateless.lifecycle.lifecycle,
+      stateless.lifecycle.sweep,
+      stateless.paymentSweep.sweep,
+      ...[...SUBSCRIBER_MESSAGING_API_FUNCTIONS].map((name) => stateless.functions.get(name)),
+    ];
     const expected = [
       ...[...stateless.api.publicRoutes.values()].map((r) => ({
         path: r.node.path,
@@ -104,6 +124,11 @@ describe("cdk-nag AwsSolutions checks", () => {
       ...subscriberChangers.flatMap((lambda) =>
         wildcards.map((id) => ({ path: lambda?.role.node.path ?? "missing", ids: [id] })),
       ),
+      // SMS to a phone number has no ARN: "*" on the functions that send reminders and receipts.
+      ...messageSenders.map((lambda) => ({
+        path: lambda?.role.node.path ?? "missing",
+        ids: ["AwsSolutions-IAM5[Resource::*]"],
+      })),
     ];
 
     expect(sortByPath(acknowledgements(app))).toEqual(sortByPath(expected));
