@@ -43,6 +43,12 @@ export interface AdminApiProps {
   readonly throttle: ThrottleConfig;
   readonly publicRouteThrottle: ThrottleConfig;
   /**
+   * Per-route throttles by route key (`POST /v1/webhooks/{gateway}/{tenantId}`), in place of the
+   * public-route or stage throttle; each key must name a route.
+   * @default none
+   */
+  readonly routeThrottles?: Readonly<Record<string, ThrottleConfig>>;
+  /**
    * Route keys whose per-route metrics (4xx, 5xx, Count, latencies; dimension Route) are published.
    * Detailed metrics are billed as custom metrics, six a route, so only routes someone alarms on.
    * @default none
@@ -138,7 +144,11 @@ export class AdminApi extends Construct {
     for (const key of this.detailedMetricsRoutes) {
       if (!byKey.has(key)) throw new Error(`AdminApi: detailed metrics for "${key}", which is no route`);
     }
-    this.addRouteSettings(byKey, props.throttle, props.publicRouteThrottle);
+    const routeThrottles = new Map(Object.entries(props.routeThrottles ?? {}));
+    for (const key of routeThrottles.keys()) {
+      if (!byKey.has(key)) throw new Error(`AdminApi: a throttle for "${key}", which is no route`);
+    }
+    this.addRouteSettings(byKey, props.throttle, props.publicRouteThrottle, routeThrottles);
   }
 
   /** One route per operation; public operations replace the default authorizer with none. */
@@ -168,20 +178,27 @@ export class AdminApi extends Construct {
 
   /**
    * Unauthenticated routes get a tighter per-route limit than the stage, so they cannot drain it;
-   * routes with detailed metrics keep their throttle (a route's settings stand alone).
+   * routes with detailed metrics keep their throttle (a route's settings stand alone); a route with
+   * its own throttle has that one.
    */
   private addRouteSettings(
     byKey: ReadonlyMap<string, HttpRoute>,
     stageThrottle: ThrottleConfig,
     publicThrottle: ThrottleConfig,
+    routeThrottles: ReadonlyMap<string, ThrottleConfig>,
   ) {
-    const keys = new Set([...this.publicRoutes.keys(), ...this.detailedMetricsRoutes]);
+    const keys = new Set([
+      ...this.publicRoutes.keys(),
+      ...this.detailedMetricsRoutes,
+      ...routeThrottles.keys(),
+    ]);
     if (keys.size === 0) return;
     const cfnStage = this.stage.node.defaultChild;
     if (!(cfnStage instanceof CfnStage)) throw new Error("AdminApi: the HTTP stage has no CfnStage");
     cfnStage.routeSettings = Object.fromEntries(
       [...keys].map((key) => {
-        const throttle = this.publicRoutes.has(key) ? publicThrottle : stageThrottle;
+        const throttle =
+          routeThrottles.get(key) ?? (this.publicRoutes.has(key) ? publicThrottle : stageThrottle);
         return [
           key,
           {
