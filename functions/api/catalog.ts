@@ -1,6 +1,7 @@
 import type { Operation } from "../../shared/http/operation.js";
 import { agentOperations } from "./operations/agent.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
+import { eventSubscriptionOperations } from "./operations/event-subscriptions.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
 import { payOperations } from "./operations/pay.js";
@@ -34,7 +35,12 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   { name: "payments", entry: "functions/api/payments.ts", operations: paymentOperations },
   // Payer- and gateway-facing routes: pay pages, returns, webhooks; no API key, signatures instead.
   { name: "pay", entry: "functions/api/pay.ts", operations: payOperations },
+  // The ISP's webhook for outbound events; seals its signing secret (KMS, its own purpose).
+  { name: "events", entry: "functions/api/events.ts", operations: eventSubscriptionOperations },
 ];
+
+/** The API function that seals webhook signing secrets (infra/constructs/outbound-events.ts grants it). */
+export const EVENT_SUBSCRIPTION_API_FUNCTION = "events";
 
 /** Functions that open tenants' sealed gateway credentials (KMS decrypt). */
 export const GATEWAY_CREDENTIAL_FUNCTIONS = ["payments", "pay"] as const;
@@ -48,6 +54,10 @@ export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
 export const SWEEP_ENTRY = "functions/sweep.ts";
 /** Every few minutes: pending payments re-queried at their gateways (minutes, then hours). */
 export const PAYMENT_SWEEP_ENTRY = "functions/payment-sweep.ts";
+/** The table's stream consumer: public events onto the bus and into the webhook delivery queue. */
+export const OUTBOUND_EVENTS_ENTRY = "functions/outbound-events.ts";
+/** The webhook delivery queue's consumer: signed POSTs, retried with backoff. */
+export const WEBHOOK_DELIVERIES_ENTRY = "functions/webhook-deliveries.ts";
 
 export function allOperations(): Operation[] {
   return apiFunctions.flatMap((f) => f.operations);

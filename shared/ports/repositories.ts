@@ -8,6 +8,7 @@ import type { AgentHealth, DriftReport, SiteHealth } from "../domain/schemas/sit
 import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
+import type { EventSubscriptionRepository } from "./outbound-events.js";
 import type { SiteAgentRepository } from "./site-agents.js";
 
 export interface PageRequest {
@@ -250,6 +251,8 @@ export interface Repositories {
   readonly idempotency: IdempotencyStore;
   readonly payments: PaymentRepository;
   readonly gateways: GatewayConfigRepository;
+  /** The tenant's webhook for outbound events, and the delivery record of each event sent to it. */
+  readonly eventSubscriptions: EventSubscriptionRepository;
 }
 
 export type { Role };

@@ -1,6 +1,7 @@
 import type { Role } from "../../shared/domain/schemas/api-key.js";
 import { mintApiKey } from "../../shared/services/api-keys.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
+import { putEventSubscription } from "../../shared/services/event-subscriptions.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { recordManualPayment } from "../../shared/services/payments/records.js";
 import { createEnrollmentCode } from "../../shared/services/site-agents.js";
@@ -37,6 +38,15 @@ const fresh = {
         undefined,
       )
     ).resource.id,
+  /** The tenant's webhook, created (or replaced) through the service. */
+  eventSubscription: async (w: TenantWorld, deps: ServiceDeps) => {
+    await putEventSubscription(
+      deps,
+      w.owner,
+      { url: "https://hooks.example.com/isp", events: ["*"], enabled: true },
+      { allowLoopback: false },
+    );
+  },
   key: async (w: TenantWorld, deps: ServiceDeps) => {
     const { stored } = mintApiKey(w.tenantId, "fresh", "readonly", "test", new Date().toISOString());
     await deps.repos.apiKeys.create(stored);
@@ -175,6 +185,33 @@ export const scenarios: Record<string, Scenario> = {
     return { method: "DELETE", path: "/v1/gateways/nagad" };
   },
 
+  getEventSubscription: async (w, d) => {
+    await fresh.eventSubscription(w, d);
+    return { method: "GET", path: "/v1/event-subscription" };
+  },
+  putEventSubscription: async () => ({
+    method: "PUT",
+    path: "/v1/event-subscription",
+    body: {
+      url: "https://hooks.example.com/isp",
+      events: ["subscriber.suspended", "payment.settled"],
+      enabled: true,
+    },
+  }),
+  deleteEventSubscription: async (w, d) => {
+    await fresh.eventSubscription(w, d);
+    return { method: "DELETE", path: "/v1/event-subscription" };
+  },
+  rotateEventSubscriptionSecret: async (w, d) => {
+    await fresh.eventSubscription(w, d);
+    return {
+      method: "POST",
+      path: "/v1/event-subscription/rotate-secret",
+      body: { keepPreviousForHours: 0 },
+    };
+  },
+  listWebhookDeliveries: async () => ({ method: "GET", path: "/v1/event-subscription/deliveries" }),
+
   listApiKeys: async () => ({ method: "GET", path: "/v1/api-keys" }),
   createApiKey: async () => ({
     method: "POST",
@@ -229,6 +266,11 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   createPayLink: ["owner", "admin", "billing", "support"],
   putGateway: OWNER,
   deleteGateway: OWNER,
+  getEventSubscription: READ,
+  listWebhookDeliveries: READ,
+  putEventSubscription: OWNER,
+  deleteEventSubscription: OWNER,
+  rotateEventSubscriptionSecret: OWNER,
   listApiKeys: OWNER,
   createApiKey: OWNER,
   revokeApiKey: OWNER,

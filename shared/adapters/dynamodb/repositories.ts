@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Repositories } from "../../ports/repositories.js";
+import { DynamoEventSubscriptionRepository } from "./event-subscription-repository.js";
 import { DynamoGatewayConfigRepository } from "./gateway-config-repository.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
 import { DynamoPaymentRepository } from "./payment-repository.js";
@@ -26,5 +27,6 @@ export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName:
     idempotency: new DynamoIdempotencyStore(doc, tableName),
     payments: new DynamoPaymentRepository(doc, tableName, subscribers),
     gateways: new DynamoGatewayConfigRepository(doc, tableName),
+    eventSubscriptions: new DynamoEventSubscriptionRepository(doc, tableName),
   };
 }
