@@ -50,7 +50,12 @@ export const AgentTuningSchema = z
     drainTimeoutSeconds: int(0, 3_600).default(60),
     /** Commands due later than this are handed back instead of held (SQS delays end at 900 s). */
     holdSeconds: int(1, 43_000).default(900),
-    heartbeatSeconds: int(1, 86_400).default(60),
+    /**
+     * Each heartbeat is an SQS send, a Lambda invocation and a table write: at 120 s a site costs
+     * about 5 cents a month in heartbeats (bench/cost-model), and the API calls an agent silent
+     * after 5 minutes, the operators' alarm after 10.
+     */
+    heartbeatSeconds: int(1, 86_400).default(120),
     /** Active-session reports per NAS; 0 = off. */
     sessionsSeconds: int(0, 86_400).default(300),
     sessionsPerMessage: int(1, 2_000).default(500),

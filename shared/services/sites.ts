@@ -38,7 +38,7 @@ export async function getSite(deps: ServiceDeps, caller: Caller, id: string): Pr
   return found(await deps.repos.sites.get(caller.tenantId, id), `Site ${id}`);
 }
 
-/** The site with what its agent last reported: health (silent after 3 minutes) and drift per NAS. */
+/** The site with what its agent last reported: health (silent after 5 minutes) and drift per NAS. */
 export async function getSiteWithHealth(
   deps: ServiceDeps,
   caller: Caller,

@@ -7,7 +7,7 @@ export const AgentHealthSchema = z
   .object({
     status: z
       .enum(["online", "silent", "stopped"])
-      .meta({ description: "silent: no heartbeat for 3 minutes" }),
+      .meta({ description: "silent: no heartbeat for 5 minutes" }),
     lastHeartbeatAt: InstantSchema,
     agentVersion: z.string(),
     startedAt: InstantSchema,
@@ -56,4 +56,5 @@ export const SiteHealthSchema = z.object({
 });
 export type SiteHealth = z.infer<typeof SiteHealthSchema>;
 
-export const SILENT_AFTER_MS = 3 * 60_000;
+/** Two missed heartbeats at the agent's default 120 s, plus slack for the queue. */
+export const SILENT_AFTER_MS = 5 * 60_000;
