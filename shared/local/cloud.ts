@@ -5,14 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
   AGENT_EVENTS_ENTRY,
   AUTHORIZER_ENTRY,
   apiFunctions,
   LIFECYCLE_ENTRY,
+  OUTBOUND_EVENTS_ENTRY,
   PAYMENT_SWEEP_ENTRY,
   SWEEP_ENTRY,
+  WEBHOOK_DELIVERIES_ENTRY,
 } from "../../functions/api/catalog.js";
 import { functionDeps } from "../../functions/deps.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
@@ -27,6 +29,7 @@ import { putGateway } from "../services/payments/gateway-settings.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
 import { type LocalGateways, startLocalGateways } from "./gateways/index.js";
+import { type LocalOutboundEvents, startLocalOutboundEvents } from "./outbound-events.js";
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
 import { startSimulatedSite } from "./simulated-site.js";
@@ -58,6 +61,12 @@ export interface LocalCloudOptions {
    * (e.g. a gateway's real sandbox).
    */
   readonly gatewayBaseUrls?: Partial<Record<GatewayName, string>>;
+  /**
+   * Outbound events: the table's stream polled into the outbound-events handler, and the webhook
+   * delivery queue. On by default when this cloud runs its own DynamoDB Local; off on a shared one
+   * (tests), where every cloud polling the same stream would deliver each event once per cloud.
+   */
+  readonly outboundEvents?: boolean | { readonly retryBaseSeconds?: number };
 }
 
 export interface LocalCloud {
@@ -72,6 +81,8 @@ export interface LocalCloud {
   readonly demo?: DemoTenant;
   /** The gateway stand-ins, unless explicit gateway URLs were given. */
   readonly gateways?: LocalGateways;
+  /** The outbound events' stand-ins, when they run (see LocalCloudOptions.outboundEvents). */
+  readonly outbound?: LocalOutboundEvents;
   readonly components: LocalComponent[];
   stop(): Promise<void>;
 }
@@ -152,6 +163,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     );
     components.push({ name: "agent-events", stop: agentEvents.stop });
 
+    const outboundOption = options.outboundEvents ?? !options.dynamoEndpoint;
+    const outbound = outboundOption
+      ? await startLocalOutboundEvents({
+          dynamoEndpoint,
+          tableName,
+          sqsEndpoint: sqs.endpoint,
+          queuePrefix: LOCAL_ENV.SITE_QUEUE_PREFIX,
+          dataDir: options.dataDir,
+          retryBaseSeconds: typeof outboundOption === "object" ? outboundOption.retryBaseSeconds : undefined,
+          handlers: async () => ({
+            stream:
+              await loadHandler<(event: DynamoDBStreamEvent) => Promise<unknown>>(OUTBOUND_EVENTS_ENTRY),
+            deliveries:
+              await loadHandler<(event: SQSEvent) => Promise<SQSBatchResponse>>(WEBHOOK_DELIVERIES_ENTRY),
+          }),
+        })
+      : undefined;
+    if (outbound) components.push({ name: "outbound-events", stop: outbound.stop });
+
     const sweep = await loadHandler<() => Promise<unknown>>(SWEEP_ENTRY);
     const paymentSweep = await loadHandler<() => Promise<unknown>>(PAYMENT_SWEEP_ENTRY);
     const sweeping = setInterval(() => {
@@ -231,6 +261,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       scheduler,
       demo,
       ...(gateways ? { gateways } : {}),
+      ...(outbound ? { outbound } : {}),
       components,
       stop: stopAll,
     };

@@ -28,6 +28,9 @@ async function main() {
     `  Data:           ${dataSetting === "memory" ? "in memory" : dataSetting}`,
     `  Site:           edge agent + simulated MikroTik (API, RADIUS) for the demo site`,
     `  SMS / e-mail:   written to ${dataSetting === "memory" ? "memory" : join(dataSetting, "outbox.jsonl")}`,
+    ...(cloud.outbound
+      ? [`  Events (bus):   appended to ${cloud.outbound.eventsFile}; webhooks on 127.0.0.1 allowed`]
+      : []),
   ];
   if (demo) {
     lines.push(
