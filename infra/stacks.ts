@@ -49,6 +49,7 @@ export function createStacks(
     agentEventsQueue: stateful.agentEventsQueue,
     gatewayKey: stateful.gatewayKey,
     apiFunctions: options.apiFunctions ?? apiFunctions,
+    outboundEvents: stateful.outboundEvents,
   });
   stateless.addStackDependency(
     stateful,

@@ -9,6 +9,7 @@ import type { StageConfig } from "./config.js";
 import { DataTable } from "./constructs/data-table.js";
 import { GatewayCredentialsKey } from "./constructs/gateway-credentials-key.js";
 import { OperatorsTopic } from "./constructs/operators-topic.js";
+import { OutboundEventChannels } from "./constructs/outbound-event-channels.js";
 import { SecureQueue } from "./constructs/secure-queue.js";
 
 export interface StatefulStackProps extends StackProps {
@@ -40,6 +41,8 @@ export class StatefulStack extends Stack {
   readonly siteQueuePrefix: string;
   /** Seals tenants' payment-gateway credentials, which are stored in the table. */
   readonly gatewayKey: IKey;
+  /** The outbound events' bus, webhook delivery queue (and its DLQ) and stream failure queue. */
+  readonly outboundEvents: OutboundEventChannels;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -67,6 +70,10 @@ export class StatefulStack extends Stack {
       removalPolicy: config.statefulRemovalPolicy,
     }).queue;
     this.gatewayKey = this.addGatewayKey(config);
+    this.outboundEvents = new OutboundEventChannels(this, "OutboundEvents", {
+      stage: config.stage,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
   }
 
   private addTable(config: StageConfig): ITable {

@@ -8,6 +8,7 @@ import {
   AGENT_EVENTS_ENTRY,
   type ApiFunctionSpec,
   AUTHORIZER_ENTRY,
+  EVENT_SUBSCRIPTION_API_FUNCTION,
   type GATEWAY_CREDENTIAL_FUNCTIONS,
 } from "../functions/api/catalog.js";
 import type { StageConfig } from "./config.js";
@@ -19,6 +20,8 @@ import {
   grantGatewayCredentials,
 } from "./constructs/gateway-credentials-key.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
+import type { OutboundEventChannels } from "./constructs/outbound-event-channels.js";
+import { OutboundEvents } from "./constructs/outbound-events.js";
 import { PaymentSweep } from "./constructs/payment-sweep.js";
 import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
 import { SubscriberMessaging } from "./constructs/subscriber-messaging.js";
@@ -37,6 +40,8 @@ export interface StatelessStackProps extends StackProps {
   readonly gatewayKey: IKey;
   /** The API Lambdas and their routes: `apiFunctions` from the catalog. */
   readonly apiFunctions: readonly ApiFunctionSpec[];
+  /** The outbound events' bus and queues (stateful stack). */
+  readonly outboundEvents: Pick<OutboundEventChannels, "bus" | "deliveryQueue" | "streamFailureQueue">;
 }
 
 /**
@@ -91,6 +96,8 @@ export class StatelessStack extends Stack {
   readonly paymentSweep: PaymentSweep;
   /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
   readonly edgeAgent: EdgeAgentAccess | undefined;
+  /** The table stream's publisher of public events and the webhook delivery function. */
+  readonly outboundEvents: OutboundEvents;
   /** SMS and e-mail to subscribers: the environment and grants of the functions that send them. */
   readonly messaging: SubscriberMessaging;
 
@@ -200,6 +207,19 @@ export class StatelessStack extends Stack {
       schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
     });
     this.messaging.grantTo(this.paymentSweep.sweep);
+
+    // Public events: the table stream to the bus and each tenant's webhook. Webhook signing secrets
+    // are sealed with the gateway key under their own purpose (never opening gateway credentials).
+    this.outboundEvents = new OutboundEvents(this, "OutboundEvents", {
+      ...lambdaDefaults,
+      stage: config.stage,
+      table,
+      ...props.outboundEvents,
+      key: props.gatewayKey,
+      environment,
+    });
+    const subscriptionApi = functions.get(EVENT_SUBSCRIPTION_API_FUNCTION);
+    if (subscriptionApi) this.outboundEvents.grantSubscriptionAdmin(subscriptionApi);
   }
 }
 

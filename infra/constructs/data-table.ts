@@ -1,7 +1,19 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
-import { GLOBAL_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from "../../shared/adapters/dynamodb/table-definition.js";
+import {
+  GLOBAL_INDEXES,
+  STREAM_VIEW_TYPE,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from "../../shared/adapters/dynamodb/table-definition.js";
 
 export interface DataTableProps {
   /**
@@ -46,6 +58,8 @@ export class DataTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The outbound events read what was written (timeline items) from the stream: new images only.
+      stream: StreamViewType[STREAM_VIEW_TYPE],
       deletionProtection,
       removalPolicy,
     });

@@ -117,7 +117,11 @@ describe("cdk-nag AwsSolutions checks", () => {
         path: r.node.path,
         ids: ["AwsSolutions-APIG4"],
       })),
-      ...[stateful.schedulerDeadLetterQueue, stateful.lifecycleFailureQueue].map((q) => ({
+      ...[
+        stateful.schedulerDeadLetterQueue,
+        stateful.lifecycleFailureQueue,
+        stateful.outboundEvents.streamFailureQueue,
+      ].map((q) => ({
         path: q.node.path,
         ids: ["AwsSolutions-SQS3"],
       })),

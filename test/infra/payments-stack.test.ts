@@ -8,6 +8,7 @@ import { PAYMENT_SWEEP_RATE } from "../../infra/constructs/payment-sweep.js";
 import { PUBLIC_ROUTE_REASONS } from "../../infra/nag.js";
 import { routeKey } from "../../shared/http/operation.js";
 import { GATEWAY_CREDENTIALS_PURPOSE } from "../../shared/services/payments/gateway-settings.js";
+import { WEBHOOK_SECRET_PURPOSE } from "../../shared/services/webhook-secrets.js";
 import {
   asArray,
   field,
@@ -35,12 +36,26 @@ function mayUseKms(statement: Json): boolean {
   );
 }
 
+/**
+ * Webhook signing secrets are sealed with the same key under their own purpose, by other roles;
+ * test/infra/outbound-events.test.ts asserts those grants. Here: everything else.
+ */
+function forWebhookSecrets(statement: Json): boolean {
+  const purpose = field(
+    field(field(statement, "Condition"), "StringEquals"),
+    "kms:EncryptionContext:purpose",
+  );
+  return purpose === WEBHOOK_SECRET_PURPOSE;
+}
+
 /** Every KMS-allowing statement of every IAM policy in the template, with the role it applies to. */
 function kmsGrants(template: Template): KmsGrant[] {
   const grants: KmsGrant[] = [];
   for (const type of ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"]) {
     for (const policy of resourcesOfType(template, type)) {
-      const statements = statementList(policy.properties.PolicyDocument).filter(mayUseKms);
+      const statements = statementList(policy.properties.PolicyDocument).filter(
+        (s) => mayUseKms(s) && !forWebhookSecrets(s),
+      );
       if (statements.length === 0) continue;
       // A policy on users or groups would be a grant this walk cannot name a function for.
       expect(policy.properties.Users ?? policy.properties.Groups, policy.logicalId).toBeUndefined();
@@ -163,14 +178,16 @@ describe("payments on AWS", () => {
       expect(actionsOf(roleOf(paymentSweep))).toEqual(["kms:Decrypt"]);
     });
 
-    it("gives GATEWAY_KEY_ARN, the imported key ARN, to those three functions and no other", () => {
+    it("gives GATEWAY_KEY_ARN, the imported key ARN, to those three functions and the two that seal or open webhook secrets", () => {
       const { payments, pay, paymentSweep } = functions();
+      const { stateless } = dev.stacks;
+      const webhookSecrets = [stateless.functions.get("events"), stateless.outboundEvents.delivery];
       const withKey = resourcesOfType(dev.stateless, "AWS::Lambda::Function").filter(
         (fn) => field(field(fn.properties.Environment, "Variables"), "GATEWAY_KEY_ARN") !== undefined,
       );
 
       expect(withKey.map((fn) => fn.logicalId).sort()).toEqual(
-        [payments, pay, paymentSweep]
+        [payments, pay, paymentSweep, ...webhookSecrets]
           .map((l) => field(resolve(l?.function.functionName ?? ""), "Ref"))
           .sort(),
       );

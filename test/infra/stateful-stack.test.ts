@@ -126,9 +126,11 @@ describe("stateful stack", () => {
 
     it("gives every work queue a DLQ; the others are dead-letter targets of the stateless stack", () => {
       const { stateful } = dev.stacks;
-      const deadLetterIds = [stateful.schedulerDeadLetterQueue, stateful.lifecycleFailureQueue].map(
-        (q) => (stateful.resolve(q.queueUrl) as { Ref: string }).Ref,
-      );
+      const deadLetterIds = [
+        stateful.schedulerDeadLetterQueue,
+        stateful.lifecycleFailureQueue,
+        stateful.outboundEvents.streamFailureQueue,
+      ].map((q) => (stateful.resolve(q.queueUrl) as { Ref: string }).Ref);
       const exported = (logicalId: string) =>
         Object.entries(
           dev.stateful.toJSON().Outputs as Record<string, { Value: Json; Export: { Name: string } }>,
@@ -141,6 +143,9 @@ describe("stateful stack", () => {
         ),
         ...resourcesOfType(dev.stateless, "AWS::Lambda::EventInvokeConfig").map(
           (c) => c.properties.DestinationConfig,
+        ),
+        ...resourcesOfType(dev.stateless, "AWS::Lambda::EventSourceMapping").map(
+          (m) => m.properties.DestinationConfig,
         ),
       ]);
 

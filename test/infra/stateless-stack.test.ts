@@ -27,8 +27,9 @@ describe("stateless stack", () => {
   });
 
   describe("functions", () => {
-    it("has one function per catalog entry plus the authorizer, the lifecycle, the sweep and the payment sweep", () => {
-      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 5);
+    it("has one function per catalog entry plus the authorizer, the lifecycle, the sweep, the payment sweep and the outbound events' two", () => {
+      // The outbound events' publisher and webhook delivery: test/infra/outbound-events.test.ts.
+      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 7);
     });
 
     it("runs every function on nodejs22.x or newer, on arm64, logging to its own log group", () => {
@@ -74,8 +75,8 @@ describe("stateless stack", () => {
     it("keeps logs for the configured retention", () => {
       const logGroups = resourcesOfType(prod.stateless, "AWS::Logs::LogGroup");
 
-      // + authorizer, lifecycle, sweep, payment sweep and the API access logs
-      expect(logGroups).toHaveLength(apiFunctions.length + 6);
+      // + authorizer, lifecycle, sweep, payment sweep, the outbound events' two and the API access logs
+      expect(logGroups).toHaveLength(apiFunctions.length + 8);
       for (const group of logGroups)
         expect(group.properties.RetentionInDays).toBe(RetentionDays.THREE_MONTHS);
     });
@@ -88,7 +89,8 @@ describe("stateless stack", () => {
         FunctionResponseTypes: ["ReportBatchItemFailures"],
         EventSourceArn: Match.anyValue(),
       });
-      dev.stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+      // With the outbound events' table stream and webhook delivery queue (outbound-events.test.ts).
+      dev.stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
     });
   });
 
