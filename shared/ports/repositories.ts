@@ -8,6 +8,7 @@ import type { AgentHealth, DriftReport, SiteHealth } from "../domain/schemas/sit
 import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
+import type { AgentHeartbeatIndex } from "./agent-heartbeats.js";
 import type { EventSubscriptionRepository } from "./outbound-events.js";
 import type { SiteAgentRepository } from "./site-agents.js";
 
@@ -62,7 +63,8 @@ export interface PackageRepository extends CrudRepository<Package> {
   ): Promise<Package>;
 }
 
-export interface SiteRepository extends CrudRepository<Site> {
+/** Sites, their agents' health and drift, and the heartbeat index behind the silent-agent alarm. */
+export interface SiteRepository extends CrudRepository<Site>, AgentHeartbeatIndex {
   /** Agent health and drift reports, kept beside the site (written by the agent-events function). */
   getHealth(tenantId: string, siteId: string): Promise<SiteHealth | undefined>;
   putAgentHealth(tenantId: string, siteId: string, agent: AgentHealth): Promise<void>;
