@@ -20,6 +20,7 @@ import { functionDeps } from "../../functions/deps.js";
 import { ensureTable } from "../adapters/dynamodb/create-table.js";
 import { LocalSubscriberScheduler } from "../adapters/scheduler/local-scheduler.js";
 import { LocalSecretBox } from "../adapters/secrets/local-secret-box.js";
+import { userTokenEnvironment } from "../config.js";
 import type { ApiEvent, ApiResult } from "../http/api-handler.js";
 import { corsConfigFromEnv } from "../http/cors.js";
 import type { GatewayName } from "../ports/payment-gateway.js";
@@ -29,6 +30,7 @@ import { putGateway } from "../services/payments/gateway-settings.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
 import { type LocalGateways, startLocalGateways } from "./gateways/index.js";
+import { type LocalOidcIssuer, startLocalOidcIssuer } from "./oidc-issuer.js";
 import { type LocalOutboundEvents, startLocalOutboundEvents } from "./outbound-events.js";
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
@@ -83,6 +85,8 @@ export interface LocalCloud {
   readonly gateways?: LocalGateways;
   /** The outbound events' stand-ins, when they run (see LocalCloudOptions.outboundEvents). */
   readonly outbound?: LocalOutboundEvents;
+  /** The frontend users' issuer stand-in: `oidc.mint(...)` signs a user token the API accepts. */
+  readonly oidc: LocalOidcIssuer;
   readonly components: LocalComponent[];
   stop(): Promise<void>;
 }
@@ -141,8 +145,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const gateways = options.gatewayBaseUrls ? undefined : await startLocalGateways();
     if (gateways) components.push({ name: "gateways", stop: gateways.stop });
 
+    // Frontend sign-in: the authorizer verifies user tokens against this issuer's keys.
+    const oidc = await startLocalOidcIssuer();
+    components.push({ name: "oidc-issuer", stop: oidc.stop });
+
     // The handlers read their configuration from the environment, exactly as in Lambda.
-    Object.assign(process.env, LOCAL_ENV, {
+    Object.assign(process.env, LOCAL_ENV, userTokenEnvironment(oidc.config), {
       LOCAL_SECRET_KEY: await localSecretKey(options.dataDir),
       GATEWAY_BASE_URLS: JSON.stringify(options.gatewayBaseUrls ?? gateways?.baseUrls ?? {}),
       SMS_PROVIDER: "outbox",
@@ -260,6 +268,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       deps,
       scheduler,
       demo,
+      oidc,
       ...(gateways ? { gateways } : {}),
       ...(outbound ? { outbound } : {}),
       components,
