@@ -1,12 +1,21 @@
-import { CrossStackReferences, Duration, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import type { UserTokenConfig } from "../shared/config.js";
 import type { StageConfig } from "./config.js";
 import { DataTable } from "./constructs/data-table.js";
+import { FrontendUserPool } from "./constructs/frontend-sign-in.js";
 import { GatewayCredentialsKey } from "./constructs/gateway-credentials-key.js";
 import { OperatorsTopic } from "./constructs/operators-topic.js";
 import { OutboundEventChannels } from "./constructs/outbound-event-channels.js";
@@ -41,6 +50,10 @@ export class StatefulStack extends Stack {
   readonly siteQueuePrefix: string;
   /** Seals tenants' payment-gateway credentials, which are stored in the table. */
   readonly gatewayKey: IKey;
+  /** The frontend users' pool; absent when the stage names its own OIDC issuer. */
+  readonly frontendUsers: FrontendUserPool | undefined;
+  /** Whose JWTs the authorizer accepts beside API keys: this stack's pool, or the configured issuer. */
+  readonly userTokens: UserTokenConfig;
   /** The outbound events' bus, webhook delivery queue (and its DLQ) and stream failure queue. */
   readonly outboundEvents: OutboundEventChannels;
 
@@ -70,6 +83,8 @@ export class StatefulStack extends Stack {
       removalPolicy: config.statefulRemovalPolicy,
     }).queue;
     this.gatewayKey = this.addGatewayKey(config);
+    this.frontendUsers = this.addFrontendUsers(config);
+    this.userTokens = this.frontendUsers?.tokens ?? userTokensOf(config);
     this.outboundEvents = new OutboundEventChannels(this, "OutboundEvents", {
       stage: config.stage,
       removalPolicy: config.statefulRemovalPolicy,
@@ -95,6 +110,37 @@ export class StatefulStack extends Stack {
     });
     CrossStackReferences.of(key).produce(ReferenceStrength.STRONG);
     return key;
+  }
+
+  /** Users are data: the pool is retained (and protected) in prod like the table. */
+  private addFrontendUsers(config: StageConfig): FrontendUserPool | undefined {
+    if (config.signIn.kind !== "cognito") return undefined;
+    const users = new FrontendUserPool(this, "FrontendUsers", {
+      userPoolName: `isp-billing-${config.stage}-users`,
+      signIn: config.signIn,
+      removalPolicy: config.statefulRemovalPolicy,
+      deletionProtection: config.deletionProtection,
+    });
+    new CfnOutput(this, "UserPoolId", {
+      value: users.userPool.userPoolId,
+      description:
+        "Frontend users: aws cognito-idp admin-create-user --user-pool-id (README Frontend sign-in)",
+    });
+    new CfnOutput(this, "UserPoolClientId", {
+      value: users.client.userPoolClientId,
+      description: "The SPA's app client id (public, PKCE)",
+    });
+    new CfnOutput(this, "UserTokenIssuer", {
+      value: users.issuer,
+      description: "The OIDC issuer (authority) of frontend users' tokens",
+    });
+    if (users.domain) {
+      new CfnOutput(this, "SignInUrl", {
+        value: users.domain.baseUrl(),
+        description: "The hosted sign-in (authorize and token endpoints under /oauth2)",
+      });
+    }
+    return users;
   }
 
   /**
@@ -130,4 +176,11 @@ function siteQueuePrefix(config: StageConfig): string {
     throw new Error(`StatefulStack: "${prefix}" is not a usable site queue prefix`);
   }
   return prefix;
+}
+
+/** The configured external issuer, as the authorizer reads it. */
+function userTokensOf(config: StageConfig): UserTokenConfig {
+  if (config.signIn.kind !== "oidc") throw new Error("StatefulStack: no user pool and no OIDC issuer");
+  const { kind: _, ...tokens } = config.signIn;
+  return tokens;
 }

@@ -128,6 +128,11 @@ describe("cdk-nag AwsSolutions checks", () => {
       ...subscriberChangers.flatMap((lambda) =>
         wildcards.map((id) => ({ path: lambda?.role.node.path ?? "missing", ids: [id] })),
       ),
+      // Frontend users: MFA optional, and the Essentials plan in dev (infra/constructs/frontend-sign-in.ts).
+      ...["AwsSolutions-COG2", "AwsSolutions-COG8"].map((id) => ({
+        path: stateful.frontendUsers?.userPool.node.path ?? "missing",
+        ids: [id],
+      })),
       // SMS to a phone number has no ARN: "*" on the functions that send reminders and receipts.
       ...messageSenders.map((lambda) => ({
         path: lambda?.role.node.path ?? "missing",
