@@ -1,5 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import * as z from "zod";
+import { observed } from "../shared/adapters/aws-client-hook.js";
 import { EventBridgePublisher } from "../shared/adapters/events/eventbridge-publisher.js";
 import { FileEventPublisher } from "../shared/adapters/events/file-publisher.js";
 import { HttpWebhookTransport } from "../shared/adapters/events/http-webhook-transport.js";
@@ -32,9 +33,13 @@ const DeliverConfigSchema = UrlPolicySchema.extend({
 
 function deliveryQueue(queueUrl: string): SqsDeliveryQueue {
   const { AWS_REGION: region, SQS_ENDPOINT: endpoint } = loadApiConfig();
-  const client = new SQSClient({
-    region,
-    ...(endpoint ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+  // Shown to a bench's observer like functions/deps.ts's clients, so delivery calls are counted too.
+  const client = observed({
+    kind: "sqs",
+    client: new SQSClient({
+      region,
+      ...(endpoint ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+    }),
   });
   return new SqsDeliveryQueue({ queueUrl, client });
 }
