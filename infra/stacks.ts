@@ -48,6 +48,7 @@ export function createStacks(
     siteQueuePrefix: stateful.siteQueuePrefix,
     agentEventsQueue: stateful.agentEventsQueue,
     gatewayKey: stateful.gatewayKey,
+    userTokens: stateful.userTokens,
     apiFunctions: options.apiFunctions ?? apiFunctions,
     outboundEvents: stateful.outboundEvents,
   });

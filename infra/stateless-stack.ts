@@ -11,6 +11,7 @@ import {
   EVENT_SUBSCRIPTION_API_FUNCTION,
   type GATEWAY_CREDENTIAL_FUNCTIONS,
 } from "../functions/api/catalog.js";
+import { type UserTokenConfig, userTokenEnvironment } from "../shared/config.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
 import { EdgeAgentAccess } from "./constructs/edge-agent-access.js";
@@ -38,6 +39,8 @@ export interface StatelessStackProps extends StackProps {
   readonly agentEventsQueue: IQueue;
   /** Seals tenants' gateway credentials; usable only by the functions of GATEWAY_CREDENTIAL_USE. */
   readonly gatewayKey: IKey;
+  /** Whose JWTs the authorizer accepts beside API keys (the stateful stack's pool, or the stage's issuer). */
+  readonly userTokens: UserTokenConfig;
   /** The API Lambdas and their routes: `apiFunctions` from the catalog. */
   readonly apiFunctions: readonly ApiFunctionSpec[];
   /** The outbound events' bus and queues (stateful stack). */
@@ -128,8 +131,8 @@ export class StatelessStack extends Stack {
     this.authorizer = new NodeLambda(this, "Authorizer", {
       ...lambdaDefaults,
       entry: AUTHORIZER_ENTRY,
-      description: `API key authorizer (${config.stage})`,
-      environment,
+      description: `API key and user token authorizer (${config.stage})`,
+      environment: { ...environment, ...userTokenEnvironment(props.userTokens) },
       // API Gateway waits at most 10 s for an authorizer; fail well before that.
       timeout: Duration.seconds(5),
     });
