@@ -89,6 +89,9 @@ export const PUBLIC_BASE_URL_ENV = "PUBLIC_BASE_URL";
 /** The API function serving the edge agent's enroll and credentials routes (functions/api/agent.ts). */
 export const AGENT_API_FUNCTION = "agent";
 
+/** Gateways' webhooks and IPNs (functions/api/operations/pay.ts): public, with a throttle of their own. */
+export const GATEWAY_WEBHOOK_ROUTE = "POST /v1/webhooks/{gateway}/{tenantId}";
+
 /** Code and the things that route to it: replaceable at any time without touching data. */
 export class StatelessStack extends Stack {
   readonly api: AdminApi;
@@ -170,6 +173,8 @@ export class StatelessStack extends Stack {
       corsAllowedOrigins: config.corsAllowedOrigins,
       throttle: config.throttle,
       publicRouteThrottle: config.publicRouteThrottle,
+      // Gateways retry a 429, but late: a renewal-day burst of webhooks should not be throttled.
+      routeThrottles: { [GATEWAY_WEBHOOK_ROUTE]: config.webhookRouteThrottle },
       accessLogRetention: config.logRetention,
       accessLogRemovalPolicy: config.logRemovalPolicy,
     });

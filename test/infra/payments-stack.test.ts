@@ -276,23 +276,43 @@ describe("payments on AWS", () => {
       expect(webhook?.AuthorizerId).toBeUndefined();
     });
 
-    it("opens every pay route without the authorizer, with a written reason, throttled like the other public routes", () => {
+    it("opens every pay route without the authorizer, with a written reason, throttled like the other public routes but the webhook", () => {
       const { publicRouteThrottle } = dev.config;
       const [stage] = resourcesOfType(dev.stateless, "AWS::ApiGatewayV2::Stage");
-      const settings = field(stage?.properties.RouteSettings, WEBHOOK);
 
-      expect(settings).toEqual({
+      const throttle = {
         ThrottlingRateLimit: publicRouteThrottle.rateLimit,
         ThrottlingBurstLimit: publicRouteThrottle.burstLimit,
-      });
+      };
       for (const operation of payOperations) {
         const key = routeKey(operation);
         expect(operation.permission, key).toBe("public");
         expect(routes().get(key), key).toMatchObject({ AuthorizationType: "NONE" });
         expect(PUBLIC_ROUTE_REASONS[key], key).toEqual(expect.any(String));
-        expect(field(stage?.properties.RouteSettings, key), key).toEqual(settings);
+        if (key !== WEBHOOK) expect(field(stage?.properties.RouteSettings, key), key).toEqual(throttle);
       }
     });
+
+    it.each([["dev"], ["prod"]] as const)(
+      "throttles the gateway webhook on its own in %s, above the other public routes, within the stage's limit",
+      (stage) => {
+        const synth = stage === "dev" ? dev : synthStage({ config: { stage } });
+        const { throttle, publicRouteThrottle, webhookRouteThrottle } = synth.config;
+        const [cfnStage] = resourcesOfType(synth.stateless, "AWS::ApiGatewayV2::Stage");
+
+        expect(webhookRouteThrottle).toEqual(
+          stage === "dev" ? { rateLimit: 50, burstLimit: 100 } : { rateLimit: 200, burstLimit: 400 },
+        );
+        // Its route settings may hold more than the throttle (detailed metrics, for an alarm).
+        expect(field(cfnStage?.properties.RouteSettings, WEBHOOK)).toMatchObject({
+          ThrottlingRateLimit: webhookRouteThrottle.rateLimit,
+          ThrottlingBurstLimit: webhookRouteThrottle.burstLimit,
+        });
+        expect(webhookRouteThrottle.rateLimit).toBeGreaterThan(publicRouteThrottle.rateLimit);
+        expect(webhookRouteThrottle.rateLimit).toBeLessThanOrEqual(throttle.rateLimit);
+        expect(webhookRouteThrottle.burstLimit).toBeLessThanOrEqual(throttle.burstLimit);
+      },
+    );
 
     it("gives the functions that call gateways more than the default 10 s, and less than the HTTP API's 30 s", () => {
       const { payments, pay } = functions();
