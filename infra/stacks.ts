@@ -50,6 +50,7 @@ export function createStacks(
     gatewayKey: stateful.gatewayKey,
     userTokens: stateful.userTokens,
     apiFunctions: options.apiFunctions ?? apiFunctions,
+    operatorsTopic: stateful.operatorsTopic,
     outboundEvents: stateful.outboundEvents,
   });
   stateless.addStackDependency(

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import {
@@ -21,6 +22,7 @@ import {
   grantGatewayCredentials,
 } from "./constructs/gateway-credentials-key.js";
 import { NodeLambda } from "./constructs/node-lambda.js";
+import { Operations } from "./constructs/operations.js";
 import type { OutboundEventChannels } from "./constructs/outbound-event-channels.js";
 import { OutboundEvents } from "./constructs/outbound-events.js";
 import { PaymentSweep } from "./constructs/payment-sweep.js";
@@ -45,6 +47,8 @@ export interface StatelessStackProps extends StackProps {
   readonly apiFunctions: readonly ApiFunctionSpec[];
   /** The outbound events' bus and queues (stateful stack). */
   readonly outboundEvents: Pick<OutboundEventChannels, "bus" | "deliveryQueue" | "streamFailureQueue">;
+  /** Where every alarm of the stage goes (stateful stack). */
+  readonly operatorsTopic: ITopic;
 }
 
 /**
@@ -89,7 +93,10 @@ export const PUBLIC_BASE_URL_ENV = "PUBLIC_BASE_URL";
 /** The API function serving the edge agent's enroll and credentials routes (functions/api/agent.ts). */
 export const AGENT_API_FUNCTION = "agent";
 
-/** Gateways' webhooks and IPNs (functions/api/operations/pay.ts): public, with a throttle of their own. */
+/**
+ * Gateways' webhooks and IPNs (functions/api/operations/pay.ts): public, with a throttle of their own
+ * and detailed metrics, whose 5xx rate is alarmed.
+ */
 export const GATEWAY_WEBHOOK_ROUTE = "POST /v1/webhooks/{gateway}/{tenantId}";
 
 /** Code and the things that route to it: replaceable at any time without touching data. */
@@ -106,6 +113,8 @@ export class StatelessStack extends Stack {
   readonly outboundEvents: OutboundEvents;
   /** SMS and e-mail to subscribers: the environment and grants of the functions that send them. */
   readonly messaging: SubscriberMessaging;
+  /** Alarms to the operators topic and the stage's dashboard. */
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -175,6 +184,7 @@ export class StatelessStack extends Stack {
       publicRouteThrottle: config.publicRouteThrottle,
       // Gateways retry a 429, but late: a renewal-day burst of webhooks should not be throttled.
       routeThrottles: { [GATEWAY_WEBHOOK_ROUTE]: config.webhookRouteThrottle },
+      detailedMetricsRoutes: [GATEWAY_WEBHOOK_ROUTE],
       accessLogRetention: config.logRetention,
       accessLogRemovalPolicy: config.logRemovalPolicy,
     });
@@ -228,6 +238,17 @@ export class StatelessStack extends Stack {
     });
     const subscriptionApi = functions.get(EVENT_SUBSCRIPTION_API_FUNCTION);
     if (subscriptionApi) this.outboundEvents.grantSubscriptionAdmin(subscriptionApi);
+
+    // Last, so that every dead-letter queue and function of the stage already exists.
+    this.operations = new Operations(this, "Operations", {
+      stage: config.stage,
+      operatorsTopic: props.operatorsTopic,
+      api: this.api,
+      webhookRouteKey: GATEWAY_WEBHOOK_ROUTE,
+      subscriberScheduleGroupName: props.scheduleGroupName,
+      lifecycle: this.lifecycle,
+      siteQueuePrefix: props.siteQueuePrefix,
+    });
   }
 }
 
