@@ -58,6 +58,8 @@ export interface LocalCloudOptions {
   /** Use an already running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   readonly dynamoEndpoint?: string;
   readonly seed?: boolean;
+  /** Run the lifecycle and payment sweeps every minute (default); tests call them explicitly. */
+  readonly sweeps?: boolean;
   /**
    * Where payment gateways are: loopback stand-ins of all four (default), or explicit base URLs
    * (e.g. a gateway's real sandbox).
@@ -192,12 +194,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const sweep = await loadHandler<() => Promise<unknown>>(SWEEP_ENTRY);
     const paymentSweep = await loadHandler<() => Promise<unknown>>(PAYMENT_SWEEP_ENTRY);
-    const sweeping = setInterval(() => {
-      void sweep().catch(() => undefined);
-      void paymentSweep().catch(() => undefined);
-    }, SWEEP_INTERVAL_MS);
-    sweeping.unref();
-    components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
+    if (options.sweeps !== false) {
+      const sweeping = setInterval(() => {
+        void sweep().catch(() => undefined);
+        void paymentSweep().catch(() => undefined);
+      }, SWEEP_INTERVAL_MS);
+      sweeping.unref();
+      components.push({ name: "sweep", stop: async () => clearInterval(sweeping) });
+    }
 
     const demo = options.seed === false ? undefined : await loadOrSeedDemo(deps, options.dataDir);
     if (demo && gateways) {

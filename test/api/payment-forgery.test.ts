@@ -21,7 +21,7 @@ let world: TenantWorld;
 beforeAll(async () => {
   // A short gateway budget keeps the timeout cases quick.
   process.env.GATEWAY_TIMEOUT_MS = "800";
-  cloud = await startTestCloud();
+  cloud = await startTestCloud({ ownTable: true });
   world = await createWorld(cloud.deps, "forgery");
   for (const g of ["bkash", "sslcommerz", "razorpay"] as const) await enableGateway(cloud, world, g);
 }, 60_000);

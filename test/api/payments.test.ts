@@ -18,7 +18,7 @@ let world: TenantWorld;
 let other: TenantWorld;
 
 beforeAll(async () => {
-  cloud = await startTestCloud();
+  cloud = await startTestCloud({ ownTable: true });
   [world, other] = await Promise.all([createWorld(cloud.deps, "payments"), createWorld(cloud.deps, "other")]);
   for (const g of ["bkash", "sslcommerz", "razorpay", "nagad"] as const) await enableGateway(cloud, world, g);
 }, 60_000);

@@ -13,12 +13,16 @@ import { createTenant } from "../../shared/services/tenants.js";
 export const ROLES: readonly Role[] = ["owner", "admin", "billing", "support", "readonly"];
 
 /** The local cloud in this test process, on the run's shared DynamoDB Local. */
-export async function startTestCloud(): Promise<LocalCloud> {
+export async function startTestCloud(options: { ownTable?: boolean } = {}): Promise<LocalCloud> {
   return startLocalCloud({
     dynamoEndpoint: inject("dynamoEndpoint"),
-    tableName: inject("tableName"),
+    // Sweeps read every tenant's due work: a test that sweeps with its clock moved ahead gets a
+    // table of its own, so it never acts on other test files' subscribers or payments.
+    tableName: options.ownTable ? `test-${process.pid}-${Date.now()}` : inject("tableName"),
     port: 0,
     seed: false,
+    // A sweep firing mid-test would change what a test compares; tests run sweeps themselves.
+    sweeps: false,
   });
 }
 
