@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MENU } from "../../edge-agent/simulator/index.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
-import { type SimulatedSite, startSimulatedSite } from "../../shared/local/simulated-site.js";
-import { siteQueueName } from "../../shared/ports/queue.js";
 import {
   call,
   createWorld,
@@ -15,34 +10,24 @@ import {
   type TenantWorld,
 } from "../support/api.js";
 import { createPayLink, enableGateway, payThrough } from "../support/payments.js";
+import { startWorldSite } from "../support/site.js";
 
 let cloud: LocalCloud;
 let world: TenantWorld;
-let site: SimulatedSite;
-let dir: string;
+let site: Awaited<ReturnType<typeof startWorldSite>>;
 
 beforeAll(async () => {
   cloud = await startTestCloud();
   world = await createWorld(cloud.deps, "pay e2e");
   await enableGateway(cloud, world, "bkash");
-  dir = await mkdtemp(join(tmpdir(), "isp-pay-e2e-"));
-  site = await startSimulatedSite({
-    tenantId: world.tenantId,
-    siteId: world.siteId,
-    nasId: world.nasId,
-    sqsEndpoint: cloud.sqsEndpoint,
-    commandsUrl: `${cloud.sqsEndpoint}/000000000000/${siteQueueName("isp-local", world.tenantId, world.siteId)}`,
-    eventsUrl: cloud.agentEventsUrl,
-    stateFile: join(dir, "applied.json"),
+  site = await startWorldSite(cloud, world, {
     subscribers: [{ username: "pay-user", service: "pppoe", online: true }],
     profiles: ["home-10m"],
-    heartbeatSeconds: 1,
   });
 }, 60_000);
 afterAll(async () => {
-  await site?.stop();
+  await site?.cleanup();
   await cloud?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const secret = () => site.router.model.print(MENU.pppSecret).find((row) => row.name === "pay-user");
