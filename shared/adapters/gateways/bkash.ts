@@ -13,6 +13,7 @@ import type {
   PaymentGateway,
   PaymentRef,
 } from "../../ports/payment-gateway.js";
+import { parseGatewayCredentials } from "./credentials.js";
 import { GatewayError } from "./errors.js";
 import { gatewayRequest, gatewayUrl, parseGatewayBody } from "./http.js";
 
@@ -176,17 +177,7 @@ export function createBkashGateway(options: BkashGatewayOptions = {}): PaymentGa
     name: NAME,
 
     parseCredentials(input: unknown): BkashCredentials {
-      const parsed = BkashCredentialsSchema.safeParse(input);
-      if (parsed.success) return parsed.data;
-      // Issues name fields and rules, never values.
-      throw new ValidationError(
-        "Invalid bKash credentials",
-        parsed.error.issues.map((i) => ({
-          in: "body",
-          path: i.path.join(".") || "credentials",
-          message: i.message,
-        })),
-      );
+      return parseGatewayCredentials(BkashCredentialsSchema, "bKash", input);
     },
 
     describeCredentials(credentials: BkashCredentials): Record<string, string> {

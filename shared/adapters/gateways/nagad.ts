@@ -13,6 +13,7 @@ import * as z from "zod";
 import { type FieldIssue, ValidationError } from "../../domain/errors.js";
 import { formatMajor, parseMajor } from "../../domain/money.js";
 import type { GatewayContext, GatewayVerdict, PaymentGateway } from "../../ports/payment-gateway.js";
+import { parseGatewayCredentials } from "./credentials.js";
 import { GatewayError } from "./errors.js";
 import { gatewayRequest, gatewayUrl, parseGatewayBody } from "./http.js";
 
@@ -142,9 +143,7 @@ export function createNagadGateway(options: NagadOptions = {}): PaymentGateway<N
     name: GATEWAY,
 
     parseCredentials(input) {
-      const parsed = NagadCredentialsSchema.safeParse(input);
-      if (parsed.success) return parsed.data;
-      throw new ValidationError("Invalid Nagad credentials", issues(parsed.error, "body"));
+      return parseGatewayCredentials(NagadCredentialsSchema, "Nagad", input);
     },
 
     describeCredentials(c) {

@@ -10,6 +10,7 @@ import type {
   PaymentGateway,
   PaymentRef,
 } from "../../ports/payment-gateway.js";
+import { parseGatewayCredentials } from "./credentials.js";
 import { GatewayError } from "./errors.js";
 import { gatewayRequest, gatewayUrl, parseGatewayBody } from "./http.js";
 
@@ -117,9 +118,7 @@ export const razorpayGateway: PaymentGateway<RazorpayCredentials> = {
   name: GATEWAY,
 
   parseCredentials(input) {
-    const parsed = RazorpayCredentialsSchema.safeParse(input);
-    if (parsed.success) return parsed.data;
-    throw new ValidationError("Invalid Razorpay credentials", issues(parsed.error, "body"));
+    return parseGatewayCredentials(RazorpayCredentialsSchema, "Razorpay", input);
   },
 
   describeCredentials(credentials) {

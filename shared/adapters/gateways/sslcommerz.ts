@@ -13,6 +13,7 @@ import type {
   PaymentGateway,
   PaymentRef,
 } from "../../ports/payment-gateway.js";
+import { parseGatewayCredentials } from "./credentials.js";
 import { GatewayError } from "./errors.js";
 import { gatewayRequest, gatewayUrl, parseGatewayBody } from "./http.js";
 
@@ -75,16 +76,7 @@ export const sslcommerzGateway: PaymentGateway<SslcommerzCredentials> = {
   name: NAME,
 
   parseCredentials(input: unknown): SslcommerzCredentials {
-    const parsed = SslcommerzCredentialsSchema.safeParse(input);
-    if (parsed.success) return parsed.data;
-    throw new ValidationError(
-      "Invalid SSLCommerz credentials",
-      parsed.error.issues.map((i) => ({
-        in: "body",
-        path: i.path.join(".") || "credentials",
-        message: i.message,
-      })),
-    );
+    return parseGatewayCredentials(SslcommerzCredentialsSchema, "SSLCommerz", input);
   },
 
   describeCredentials(credentials: SslcommerzCredentials): Record<string, string> {
