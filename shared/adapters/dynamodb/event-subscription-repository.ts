@@ -16,7 +16,7 @@ import type {
 } from "../../ports/outbound-events.js";
 import type { Page, PageRequest } from "../../ports/repositories.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import { toRecord } from "./items.js";
+import { toRecord, versionedPutCondition } from "./items.js";
 import { keys } from "./keys.js";
 
 /** Delivery records are for looking into recent trouble, then DynamoDB's TTL removes them. */
@@ -51,13 +51,7 @@ export class DynamoEventSubscriptionRepository implements EventSubscriptionRepos
             SK: keys.eventSubscriptionSk(),
             entity: "event-subscription",
           },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: "attribute_not_exists(PK)" }
-            : {
-                ConditionExpression: "#version = :expected",
-                ExpressionAttributeNames: { "#version": "version" },
-                ExpressionAttributeValues: { ":expected": expectedVersion },
-              }),
+          ...versionedPutCondition(expectedVersion),
         }),
       );
     } catch (error) {

@@ -9,7 +9,7 @@ import {
 import { NotFoundError, VersionConflictError } from "../../domain/errors.js";
 import type { OnlineGateway } from "../../domain/schemas/payment.js";
 import type { GatewayConfigRepository, StoredGatewayConfig } from "../../ports/repositories.js";
-import { toRecord } from "./items.js";
+import { toRecord, versionedPutCondition } from "./items.js";
 import { keys } from "./keys.js";
 
 export class DynamoGatewayConfigRepository implements GatewayConfigRepository {
@@ -29,13 +29,7 @@ export class DynamoGatewayConfigRepository implements GatewayConfigRepository {
             SK: keys.gatewaySk(config.gateway),
             entity: "gateway",
           },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: "attribute_not_exists(PK)" }
-            : {
-                ConditionExpression: "#version = :expected",
-                ExpressionAttributeNames: { "#version": "version" },
-                ExpressionAttributeValues: { ":expected": expectedVersion },
-              }),
+          ...versionedPutCondition(expectedVersion),
         }),
       );
     } catch (error) {

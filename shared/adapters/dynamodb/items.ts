@@ -60,3 +60,17 @@ export function versionedUpdate(
     ConditionExpression: "attribute_exists(PK) AND #version = :expected",
   };
 }
+
+/**
+ * The condition of a whole-item Put that replaces a versioned record: `expectedVersion` 0 means
+ * "must not exist yet", anything else "must still be at that version".
+ */
+export function versionedPutCondition(expectedVersion: number) {
+  return expectedVersion === 0
+    ? { ConditionExpression: "attribute_not_exists(PK)" }
+    : {
+        ConditionExpression: "#version = :expected",
+        ExpressionAttributeNames: { "#version": "version" },
+        ExpressionAttributeValues: { ":expected": expectedVersion },
+      };
+}
