@@ -122,7 +122,8 @@ describe("forged and tampered notifications", () => {
         });
       } else {
         const fields: Record<string, string> = { ...ipn };
-        if (kind === "ipn-amount") fields.amount = `${1 + Math.floor(rand() * 9999)}.00`;
+        // Never the signed 500.00: a mutation must change what was signed.
+        if (kind === "ipn-amount") fields.amount = `${501 + Math.floor(rand() * 9499)}.00`;
         if (kind === "ipn-currency") fields.currency = ["USD", "INR", "EUR"][Math.floor(rand() * 3)] ?? "USD";
         if (kind === "ipn-txn") fields.bank_tran_id = String(Math.floor(rand() * 1e12));
         if (kind === "ipn-sign") fields.verify_sign = mutateText(fields.verify_sign ?? "", rand);
