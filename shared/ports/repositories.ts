@@ -9,6 +9,7 @@ import type { Subscriber, SubscriberListQuery } from "../domain/schemas/subscrib
 import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
 import type { AgentHeartbeatIndex } from "./agent-heartbeats.js";
+import type { InvoiceRepository } from "./invoices.js";
 import type { EventSubscriptionRepository } from "./outbound-events.js";
 import type { SiteAgentRepository } from "./site-agents.js";
 
@@ -255,6 +256,8 @@ export interface Repositories {
   readonly gateways: GatewayConfigRepository;
   /** The tenant's webhook for outbound events, and the delivery record of each event sent to it. */
   readonly eventSubscriptions: EventSubscriptionRepository;
+  /** Invoices, numbered per tenant without gaps; one per subscriber and period. */
+  readonly invoices: InvoiceRepository;
 }
 
 export type { Role };

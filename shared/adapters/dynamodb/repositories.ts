@@ -3,6 +3,7 @@ import type { Repositories } from "../../ports/repositories.js";
 import { DynamoEventSubscriptionRepository } from "./event-subscription-repository.js";
 import { DynamoGatewayConfigRepository } from "./gateway-config-repository.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
+import { DynamoInvoiceRepository } from "./invoice-repository.js";
 import { DynamoPaymentRepository } from "./payment-repository.js";
 import { DynamoSiteAgentRepository } from "./site-agent-repository.js";
 import { DynamoSubscriberRepository } from "./subscriber-repository.js";
@@ -28,5 +29,6 @@ export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName:
     payments: new DynamoPaymentRepository(doc, tableName, subscribers),
     gateways: new DynamoGatewayConfigRepository(doc, tableName),
     eventSubscriptions: new DynamoEventSubscriptionRepository(doc, tableName),
+    invoices: new DynamoInvoiceRepository(doc, tableName),
   };
 }
