@@ -1,4 +1,6 @@
 import type { Invoice, NewInvoice } from "../domain/schemas/invoice.js";
+import type { InvoiceListQuery } from "../domain/schemas/invoice-query.js";
+import type { Page, PageRequest } from "./repositories.js";
 
 export interface InvoiceCreation {
   readonly invoice: Invoice;
@@ -30,4 +32,22 @@ export interface InvoiceRepository {
    * version. Identity, number and period never change.
    */
   update(current: Invoice, next: Invoice): Promise<Invoice>;
+  /**
+   * A tenant's invoices matching every filter given, newest first by the order of the index the
+   * filters select (invoice-query.ts): issue, due date (status filters) or period start. A filtered
+   * page may come back short with a cursor; page on until there is none.
+   */
+  list(
+    tenantId: string,
+    query: InvoiceListQuery,
+    page: PageRequest,
+    options?: ListOptions,
+  ): Promise<Page<Invoice>>;
+  /** A subscriber's invoices, newest first. */
+  listForSubscriber(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<Invoice>>;
+}
+
+export interface ListOptions {
+  /** Oldest (or soonest due) first instead. */
+  readonly ascending?: boolean;
 }

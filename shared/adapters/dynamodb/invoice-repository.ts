@@ -2,13 +2,18 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, VersionConflictError } from "../../domain/errors.js";
 import { formatInvoiceNumber, type Invoice, type NewInvoice } from "../../domain/schemas/invoice.js";
+import type { InvoiceListQuery } from "../../domain/schemas/invoice-query.js";
 import {
   type InvoiceCreation,
   type InvoiceRepository,
+  type ListOptions,
   MAX_INVOICES_PER_BATCH,
 } from "../../ports/invoices.js";
+import type { Page, PageRequest } from "../../ports/repositories.js";
+import { buildInvoiceQuery, invoiceIndexKeys } from "./invoice-query.js";
 import { toRecord } from "./items.js";
 import { keys } from "./keys.js";
+import { queryPage } from "./paged-query.js";
 import { transact } from "./transact.js";
 
 export interface InvoiceRepositoryOptions {
@@ -195,6 +200,15 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     return stored;
   }
 
+  list(tenantId: string, query: InvoiceListQuery, page: PageRequest, options: ListOptions = {}) {
+    const plan = buildInvoiceQuery(tenantId, query, options.ascending);
+    return queryPage<Invoice>(this.doc, this.tableName, plan, page);
+  }
+
+  listForSubscriber(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<Invoice>> {
+    return this.list(tenantId, { subscriberId }, page);
+  }
+
   private async read<T>(pk: string, sk: string): Promise<T | undefined> {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk }, ConsistentRead: true }),
@@ -270,6 +284,8 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
       entity: "invoice",
       GSI1PK: keys.gsi.subscriberInvoices(invoice.tenantId, invoice.subscriberId),
       GSI1SK: invoice.id,
+      // Lists and reports by period and by due date (invoice-query.ts).
+      ...invoiceIndexKeys(invoice),
     };
   }
 }

@@ -20,9 +20,11 @@
  * | gateway event seen   | T#{t}              | GWEVT#{gateway}#{id}     | (TTL: expiresAtEpoch)                 |
  * | pay link             | T#{t}              | PAYLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
  * | gateway settings     | T#{t}              | GATEWAY#{gateway}        | (credentials as KMS ciphertext)       |
- * | invoice              | T#{t}              | INV#{invoiceId}          | GSI1 by subscriber                    |
+ * | invoice              | T#{t}              | INV#{invoiceId}          | GSI1 by subscriber; GSI3, GSI5 below  |
  * | invoice counter      | T#{t}              | INVSEQ                   | (n: the last invoice number issued)   |
  * | invoice of a period  | T#{t}#SUB#{subId}  | INVPERIOD#{periodStart}  | (invoiceId; one per subscriber/cycle) |
+ * | invoice view link    | T#{t}              | INVLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
+ * | daily summary setup  | T#{t}              | DAILYSUM                 | GSI6 while on (Telegram token sealed) |
  * | event subscription   | T#{t}              | EVSUB                    | (webhook; signing secret sealed)      |
  * | webhook delivery     | T#{t}              | WHDLV#{eventId (ULID)}   | (TTL: expiresAtEpoch, 30 days)        |
  *
@@ -44,6 +46,11 @@
  * |       |                             |                        | running (sparse; heardBy rounded    |
  * |       |                             |                        | up to 5 min: heartbeat-index.ts)    |
  * | GSI1  | T#{t}#INVSUB#{subId}        | {invoiceId}            | a subscriber's invoices             |
+ * | GSI3  | T#{t}#INVPER                | {periodStart}#{invId}  | invoices by period (reports, filter)|
+ * | GSI5  | T#{t}#INVDUE#{bucket}       | {dueAt}#{invId}        | invoices by due date per bucket:    |
+ * |       |                             |                        | unpaid (open, partially_paid), paid,|
+ * |       |                             |                        | void (invoice-query.ts)             |
+ * | GSI6  | DAILYSUM                    | {t}                    | tenants whose daily summary is on   |
  *
  * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
  * (`pendingCommand`), the time it was issued. The sweep finds what a lost schedule or a crash
@@ -75,6 +82,14 @@
  * - get an invoice: GetItem (T#{t}, INV#{id}); a subscriber's invoice for a period: GetItem
  *   (T#{t}#SUB#{subId}, INVPERIOD#{start}), then the invoice; a tenant's invoices, newest first:
  *   Query PK = T#{t}, SK begins_with INV# (INVSEQ does not match), descending; a subscriber's: GSI1.
+ * - invoices with filters (invoice-query.ts): the subscriber's GSI1, else the status bucket on GSI5
+ *   (a due range is its key range), else the period range on GSI3, else PK = T#{t}; the remaining
+ *   filters become a FilterExpression, bounded per page.
+ * - reports (report-queries.ts): a period's invoices by GSI3 range; unpaid invoices due in a window
+ *   by the GSI5 unpaid bucket's range; suspended subscribers by counting GSI2's status partition.
+ * - open an invoice view link: GetItem (T#{t}, INVLINK#{hash}) with t parsed from the token.
+ * - daily summaries due: Query GSI6 on DAILYSUM (tenants with it on), then GetItem each setup;
+ *   sent once a local day by a conditional update of its lastSentOn.
  * - a tenant's webhook: GetItem (T#{t}, EVSUB); an event's delivery: GetItem (T#{t}, WHDLV#{eventId}).
  * - recent webhook deliveries, newest first: Query PK = T#{t}, SK begins_with WHDLV#, descending.
  * - outbound events: the table's stream (NEW_IMAGE), filtered to timeline items (`entity` = event)
@@ -105,6 +120,8 @@ export const keys = {
   invoiceSk: (id: string) => `INV#${id}`,
   invoiceCounterSk: () => "INVSEQ",
   invoicePeriodSk: (periodStart: string) => `INVPERIOD#${periodStart}`,
+  invoiceLinkSk: (secretHash: string) => `INVLINK#${secretHash}`,
+  dailySummarySk: () => "DAILYSUM",
   eventSubscriptionSk: () => "EVSUB",
   webhookDeliverySk: (eventId: string) => `WHDLV#${eventId}`,
   gsi: {
@@ -117,6 +134,9 @@ export const keys = {
     subscriberPayments: (t: string, subId: string) => `T#${t}#PAYSUB#${subId}`,
     paymentDue: (shard: number) => `PAYDUE#${shard}`,
     subscriberInvoices: (t: string, subId: string) => `T#${t}#INVSUB#${subId}`,
+    invoicePeriods: (t: string) => `T#${t}#INVPER`,
+    invoiceDue: (t: string, bucket: "unpaid" | "paid" | "void") => `T#${t}#INVDUE#${bucket}`,
+    dailySummaries: () => "DAILYSUM",
   },
 } as const;
 
