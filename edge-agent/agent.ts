@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import * as z from "zod";
+import { withoutSdkLogging } from "../shared/adapters/aws-client-hook.js";
 import { type EdgeCommand, EdgeCommandSchema } from "../shared/domain/schemas/edge-command.js";
 import { AppliedVersionStore } from "./applied-versions.js";
 import { type AgentConfig, AgentConfigError, type ConfigIssue } from "./config.js";
@@ -172,11 +173,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.ownsClient = options.client === undefined;
     this.client =
       options.client ??
-      new SQSClient({
-        region: config.queue.region,
-        ...(config.queue.endpoint !== undefined && { endpoint: config.queue.endpoint }),
-        ...enrolledCredentials(config, this.logger),
-      });
+      withoutSdkLogging(
+        new SQSClient({
+          region: config.queue.region,
+          ...(config.queue.endpoint !== undefined && { endpoint: config.queue.endpoint }),
+          ...enrolledCredentials(config, this.logger),
+        }),
+      );
     const t = this.tuning;
     this.enforcer = new Enforcer({
       config,

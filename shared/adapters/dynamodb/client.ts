@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { withoutSdkLogging } from "../aws-client-hook.js";
 
 export interface DynamoConnection {
   readonly doc: DynamoDBDocumentClient;
@@ -7,7 +8,7 @@ export interface DynamoConnection {
 }
 
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  return DynamoDBDocumentClient.from(withoutSdkLogging(new DynamoDBClient(config)), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }
