@@ -2,7 +2,7 @@ import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { LifecyclePolicySchema } from "../lifecycle/policy.js";
 import { NotificationLanguageSchema } from "../notifications/index.js";
-import { AuditFieldsShape, CurrencySchema, NameSchema, TimeZoneSchema } from "./common.js";
+import { AuditFieldsShape, CurrencySchema, EmailSchema, NameSchema, TimeZoneSchema, text } from "./common.js";
 
 export const TenantIdSchema = idSchema("tenant");
 
@@ -15,6 +15,37 @@ export const TenantNotificationsSchema = z.object({
   payLinkBase: z.url().optional(),
 });
 
+/** An https URL on a domain name (no IP literal, no user or password in it). */
+const HttpsUrlSchema = z
+  .url({ protocol: /^https$/, hostname: z.regexes.domain, error: "must be an https:// URL on a domain name" })
+  .max(2048, { message: "must be at most 2048 characters" })
+  .refine((u) => !/^https:\/\/[^/?#]*@/.test(u), { message: "must not carry a user name or password" })
+  .refine((u) => !/[\s"'<>\\]/.test(u), { message: "must not contain spaces, quotes or angle brackets" });
+
+/**
+ * How the ISP's invoices look to its subscribers (the HTML invoice page and its PDF). Every field is
+ * optional: without any, the tenant's name is the brand.
+ */
+export const TenantBrandingSchema = z
+  .object({
+    displayName: NameSchema.optional().meta({ description: "Shown instead of the tenant's name" }),
+    logoUrl: HttpsUrlSchema.optional().meta({
+      description: "The logo on the invoice page (loaded by the subscriber's browser; not in the PDF)",
+    }),
+    accentColor: z
+      .string()
+      .regex(/^#[0-9A-Fa-f]{6}$/, { message: "must be a colour like #1A73E8" })
+      .optional(),
+    address: text(300).optional(),
+    phone: text(40).optional(),
+    email: EmailSchema.optional(),
+    website: HttpsUrlSchema.optional(),
+    invoiceFooter: text(500).optional().meta({ description: "e.g. tax registration, bank details" }),
+  })
+  .strict()
+  .meta({ id: "TenantBranding" });
+export type TenantBranding = z.infer<typeof TenantBrandingSchema>;
+
 export const TenantSchema = z
   .object({
     id: TenantIdSchema,
@@ -24,6 +55,7 @@ export const TenantSchema = z
     status: z.enum(["active", "disabled"]),
     lifecycle: TenantLifecycleSchema.optional(),
     notifications: TenantNotificationsSchema.optional(),
+    branding: TenantBrandingSchema.optional(),
     ...AuditFieldsShape,
   })
   .meta({ id: "Tenant" });
@@ -35,6 +67,7 @@ export const CreateTenantSchema = z
     timeZone: TimeZoneSchema.default("Asia/Dhaka"),
     currency: CurrencySchema.default("BDT"),
     lifecycle: TenantLifecycleSchema.optional(),
+    branding: TenantBrandingSchema.optional(),
   })
   .strict();
 export type CreateTenantInput = z.input<typeof CreateTenantSchema>;
