@@ -1,5 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Repositories } from "../../ports/repositories.js";
+import {
+  DynamoInvoiceLinkRepository,
+  DynamoReportRepository,
+  DynamoTenantSettingsRepository,
+} from "./billing-views.js";
 import { DynamoEventSubscriptionRepository } from "./event-subscription-repository.js";
 import { DynamoGatewayConfigRepository } from "./gateway-config-repository.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
@@ -30,5 +35,8 @@ export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName:
     gateways: new DynamoGatewayConfigRepository(doc, tableName),
     eventSubscriptions: new DynamoEventSubscriptionRepository(doc, tableName),
     invoices: new DynamoInvoiceRepository(doc, tableName),
+    invoiceLinks: new DynamoInvoiceLinkRepository(doc, tableName),
+    reports: new DynamoReportRepository(doc, tableName),
+    tenantSettings: new DynamoTenantSettingsRepository(doc, tableName),
   };
 }
