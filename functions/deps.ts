@@ -85,6 +85,7 @@ export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
     ...(config.METRICS_STAGE ? { metrics: new EmfMetrics({ stage: config.METRICS_STAGE }) } : {}),
     queue: new SqsSiteQueue({
       prefix: config.SITE_QUEUE_PREFIX,
+      deadLetterTargetArn: config.SITE_DLQ_ARN,
       client: sqs,
       region,
       // The account is the lifecycle function's own: arn:aws:lambda:<region>:<account>:function:<name>.

@@ -46,6 +46,7 @@ export function createStacks(
     schedulerDeadLetterQueue: stateful.schedulerDeadLetterQueue,
     lifecycleFailureQueue: stateful.lifecycleFailureQueue,
     siteQueuePrefix: stateful.siteQueuePrefix,
+    siteCommandDeadLetterQueue: stateful.siteCommandDeadLetterQueue,
     agentEventsQueue: stateful.agentEventsQueue,
     gatewayKey: stateful.gatewayKey,
     userTokens: stateful.userTokens,

@@ -12,6 +12,7 @@ import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { SITE_QUEUE_MAX_RECEIVES } from "../shared/adapters/queue/sqs-site-queue.js";
 import type { UserTokenConfig } from "../shared/config.js";
 import type { StageConfig } from "./config.js";
 import { DataTable } from "./constructs/data-table.js";
@@ -33,7 +34,7 @@ const SITE_QUEUE_PREFIX = /^[A-Za-z0-9_-]{1,16}$/;
  * dead-letter queues, the operators topic and the gateway-credentials key, each as its own construct
  * created by its own `add...` method and exposed as a readonly property for the stateless stack. The
  * per-site edge queues are created at run time (SqsSiteQueue) under `siteQueuePrefix`, never by
- * CloudFormation.
+ * CloudFormation; their shared dead-letter queue is made here.
  */
 export class StatefulStack extends Stack {
   readonly table: ITable;
@@ -46,8 +47,13 @@ export class StatefulStack extends Stack {
   readonly operatorsTopic: ITopic;
   /** Where every site's edge agent sends results, heartbeats and session reports. */
   readonly agentEventsQueue: IQueue;
-  /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}` (+ `-dlq`), created at run time. */
+  /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}`, created at run time. */
   readonly siteQueuePrefix: string;
+  /**
+   * The one dead-letter queue of every per-site command queue: the queues are made at run time, their
+   * dead letters land here, where the operations alarms see them like any other DLQ of the stage.
+   */
+  readonly siteCommandDeadLetterQueue: IQueue;
   /** Seals tenants' payment-gateway credentials, which are stored in the table. */
   readonly gatewayKey: IKey;
   /** The frontend users' pool; absent when the stage names its own OIDC issuer. */
@@ -77,6 +83,15 @@ export class StatefulStack extends Stack {
       removalPolicy: config.statefulRemovalPolicy,
     }).topic;
     this.siteQueuePrefix = siteQueuePrefix(config);
+    this.siteCommandDeadLetterQueue = this.addDeadLetterQueue(
+      "SiteCommandDeadLetters",
+      config,
+      `edge commands of every site that its agent received ${SITE_QUEUE_MAX_RECEIVES} times without finishing (each per-site queue "${this.siteQueuePrefix}-<tenantId>-<siteId>" made at run time redrives here; the message attribute DeadLetterQueueSourceArn names the site's queue)`,
+    );
+    new CfnOutput(this, "SiteCommandDeadLetterQueueUrl", {
+      value: this.siteCommandDeadLetterQueue.queueUrl,
+      description: "Dead letters of every site's command queue (docs/deployment.md, step 4)",
+    });
     this.agentEventsQueue = new SecureQueue(this, "AgentEvents", {
       // A poison event is retried a few times, then kept two weeks on the DLQ for investigation.
       role: { kind: "work", maxReceiveCount: 5, visibilityTimeout: Duration.seconds(60) },

@@ -38,6 +38,8 @@ export interface StatelessStackProps extends StackProps {
   readonly schedulerDeadLetterQueue: IQueue;
   readonly lifecycleFailureQueue: IQueue;
   readonly siteQueuePrefix: string;
+  /** Where every run-time site queue redrives its dead letters (stateful stack). */
+  readonly siteCommandDeadLetterQueue: IQueue;
   readonly agentEventsQueue: IQueue;
   /** Seals tenants' gateway credentials; usable only by the functions of GATEWAY_CREDENTIAL_USE. */
   readonly gatewayKey: IKey;
@@ -132,6 +134,7 @@ export class StatelessStack extends Stack {
       schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
       lifecycleFailureQueue: props.lifecycleFailureQueue,
       siteQueuePrefix: props.siteQueuePrefix,
+      siteCommandDeadLetterQueue: props.siteCommandDeadLetterQueue,
       logLevel: config.logLevel,
     });
     // Every handler wires its adapters through functions/deps.ts, whose configuration needs all of it.
@@ -247,7 +250,6 @@ export class StatelessStack extends Stack {
       webhookRouteKey: GATEWAY_WEBHOOK_ROUTE,
       subscriberScheduleGroupName: props.scheduleGroupName,
       lifecycle: this.lifecycle,
-      siteQueuePrefix: props.siteQueuePrefix,
     });
   }
 }

@@ -14,6 +14,8 @@ const ApiConfigSchema = z.object({
   CORS_ALLOWED_ORIGINS: z.string().default(""),
   /** Per-site command queues are named `${SITE_QUEUE_PREFIX}-${tenantId}-${siteId}`. */
   SITE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
+  /** Where every site queue's dead letters go: the stage's one site-commands DLQ (stateful stack). */
+  SITE_DLQ_ARN: z.string().startsWith("arn:"),
   /** The subscriber schedules: group, the lifecycle function they invoke, its role and DLQ. */
   SCHEDULE_GROUP: z.string().min(1),
   LIFECYCLE_FUNCTION_ARN: z.string().startsWith("arn:"),

@@ -12,7 +12,11 @@ export const SCHEDULE_ACTIONS = [
   "scheduler:DeleteSchedule",
 ] as const;
 
-/** What shared/adapters/queue/sqs-site-queue.ts calls: look up, create on demand (with redrive), send. */
+/**
+ * What shared/adapters/queue/sqs-site-queue.ts calls: look up, create on demand (with a redrive to the
+ * stage's shared site-commands DLQ, which needs no grant on that queue), bring an older queue's
+ * attributes up to date, send.
+ */
 export const SITE_QUEUE_ACTIONS = [
   "sqs:GetQueueUrl",
   "sqs:CreateQueue",
@@ -26,7 +30,7 @@ export interface LifecycleAccessProps {
   readonly scheduleGroupName: string;
   /** The role those schedules run as; passed to EventBridge Scheduler in CreateSchedule/UpdateSchedule. */
   readonly schedulerRole: IRole;
-  /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}` and `...-dlq`. */
+  /** Per-site queues are `${siteQueuePrefix}-${tenantId}-${siteId}`. */
   readonly siteQueuePrefix: string;
 }
 
@@ -78,7 +82,7 @@ export class LifecycleAccess {
     acknowledgeWildcardResource(
       lambda.role,
       this.siteQueuesArn,
-      `Per-site edge queues "${siteQueuePrefix}-<tenantId>-<siteId>" and their "-dlq" are created at run time when a site is provisioned or first used, so they cannot be listed here; "${siteQueuePrefix}-*" is the narrowest ARN IAM can express. No queue CloudFormation creates matches it (their names start with "isp-billing-"), and the actions are the five the site-queue adapter calls (no receive, no delete, no purge).`,
+      `Per-site edge queues "${siteQueuePrefix}-<tenantId>-<siteId>" are created at run time when a site is provisioned or first used, so they cannot be listed here; "${siteQueuePrefix}-*" is the narrowest ARN IAM can express. No queue CloudFormation creates matches it (their names start with "isp-billing-"; the site queues' shared DLQ among them), and the actions are the five the site-queue adapter calls (no receive, no delete, no purge).`,
     );
   }
 }

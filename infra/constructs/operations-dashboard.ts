@@ -4,7 +4,6 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
-  MathExpression,
   TextWidget,
 } from "aws-cdk-lib/aws-cloudwatch";
 import type { IScheduleGroup } from "aws-cdk-lib/aws-scheduler";
@@ -27,8 +26,6 @@ export interface OperationsDashboardProps {
   readonly watchedRoutes: readonly string[];
   readonly functions: readonly NodeLambda[];
   readonly deadLetterQueues: readonly DeadLetterQueueEntry[];
-  /** Per-site queues are `${siteQueuePrefix}-...` with their DLQ `...-dlq`, created at run time. */
-  readonly siteQueuePrefix: string;
   readonly scheduleGroups: readonly IScheduleGroup[];
   readonly alarms: readonly Alarm[];
 }
@@ -43,8 +40,8 @@ const COMMAND_METRICS: readonly MetricName[] = [
 
 /**
  * One page for the stage: alarm states; the API (requests, 4xx, 5xx, latency, the webhook route);
- * every function's errors and duration; dead-letter queue depths (the stacks' and the run-time site
- * DLQs); edge commands and payments; EventBridge Scheduler deliveries per group.
+ * every function's errors and duration; dead-letter queue depths (the shared site-commands DLQ among
+ * them); edge commands and payments; EventBridge Scheduler deliveries per group.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -63,7 +60,7 @@ export class OperationsDashboard extends Construct {
     });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# ISP billing (${stage})\nAlarms notify the operators SNS topic (stateful stack output). Per-site queues are created at run time; their DLQs appear under "Site DLQs".`,
+        markdown: `# ISP billing (${stage})\nAlarms notify the operators SNS topic (stateful stack output). The per-site command queues, made at run time, share one DLQ (SiteCommandDeadLetters).`,
         width: 24,
         height: 2,
       }),
@@ -108,14 +105,6 @@ export class OperationsDashboard extends Construct {
           queue.metricApproximateNumberOfMessagesVisible({ statistic: "Maximum", label: pathInStack(queue) }),
         ),
       ),
-      graph("Site DLQs (messages)", [
-        // Site queues are not in the template: a search finds them by name (composite token match).
-        new MathExpression({
-          expression: `SEARCH('{AWS/SQS,QueueName} MetricName="ApproximateNumberOfMessagesVisible" ${props.siteQueuePrefix} dlq', 'Maximum', ${OPERATIONS_PERIOD.toSeconds()})`,
-          usingMetrics: {},
-          label: "",
-        }),
-      ]),
       graph("Silent edge agents", [businessMetric(stage, "SilentAgents", "Maximum")]),
     );
     this.dashboard.addWidgets(

@@ -19,7 +19,6 @@ export interface OperationsProps {
   readonly subscriberScheduleGroupName: string;
   /** Gives the ops schedule group (the sweeps). */
   readonly lifecycle: SubscriberLifecycle;
-  readonly siteQueuePrefix: string;
 }
 
 /**
@@ -54,7 +53,6 @@ export class Operations extends Construct {
       watchedRoutes: [props.webhookRouteKey],
       functions: stack.node.findAll().filter((c): c is NodeLambda => c instanceof NodeLambda),
       deadLetterQueues: deadLetterQueuesIn(this),
-      siteQueuePrefix: props.siteQueuePrefix,
       scheduleGroups: this.scheduleGroups,
       alarms: this.alarms.alarms,
     });

@@ -22,6 +22,8 @@ export interface SubscriberLifecycleProps {
   /** On-failure destination of the lifecycle function. */
   readonly lifecycleFailureQueue: IQueue;
   readonly siteQueuePrefix: string;
+  /** The shared dead-letter queue every run-time site queue redrives to. */
+  readonly siteCommandDeadLetterQueue: IQueue;
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -66,6 +68,7 @@ export class SubscriberLifecycle extends Construct {
     this.environment = {
       TABLE_NAME: table.tableName,
       SITE_QUEUE_PREFIX: props.siteQueuePrefix,
+      SITE_DLQ_ARN: props.siteCommandDeadLetterQueue.queueArn,
       SCHEDULE_GROUP: props.scheduleGroupName,
       LIFECYCLE_FUNCTION_ARN: Stack.of(this).formatArn({
         service: "lambda",

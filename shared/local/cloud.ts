@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
   AGENT_EVENTS_ENTRY,
@@ -93,10 +94,15 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
+/** The one dead-letter queue of every site's command queue (the stateful stack's SiteCommandDeadLetters). */
+const SITE_DLQ_NAME = "local-site-commands-dlq";
+
 /** Names and ARNs the local stand-ins answer to (the CDK stacks give the real ones). */
 const LOCAL_ENV = {
   AWS_REGION: "local",
   SITE_QUEUE_PREFIX: "isp-local",
+  // Outside the site queues' prefix, as the stack's generated name is.
+  SITE_DLQ_ARN: `arn:aws:sqs:local:000000000000:${SITE_DLQ_NAME}`,
   SCHEDULE_GROUP: "isp-local",
   LIFECYCLE_FUNCTION_ARN: "arn:aws:lambda:local:000000000000:function:isp-local-lifecycle",
   SCHEDULER_ROLE_ARN: "arn:aws:iam::000000000000:role/isp-local-scheduler",
@@ -129,6 +135,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const sqs = await startLocalSqs(options.dataDir ? { stateFile: join(options.dataDir, "sqs.json") } : {});
     components.push({ name: "sqs", stop: sqs.stop });
+    await createQueue(sqs.endpoint, SITE_DLQ_NAME);
 
     // The scheduler's target is the deployed lifecycle handler, called as Lambda would call it.
     const lifecycle = await loadHandler<(event: unknown) => Promise<{ outcome: string }>>(LIFECYCLE_ENTRY);
@@ -295,6 +302,20 @@ async function localSecretKey(dataDir: string | undefined): Promise<string> {
     await mkdir(dataDir, { recursive: true });
     await writeFile(file, key, { mode: 0o600 });
     return key;
+  }
+}
+
+/** Made by CloudFormation in AWS; here before anything redrives to it. */
+async function createQueue(endpoint: string, name: string): Promise<void> {
+  const client = new SQSClient({
+    endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  try {
+    await client.send(new CreateQueueCommand({ QueueName: name }));
+  } finally {
+    client.destroy();
   }
 }
 

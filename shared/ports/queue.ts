@@ -9,7 +9,10 @@ export interface OutboundMessage {
 
 export interface SiteQueue {
   send(tenantId: string, siteId: string, message: OutboundMessage): Promise<void>;
-  /** Creates the site's queue and its DLQ if missing (idempotent); returns the queue URL. */
+  /**
+   * Creates the site's queue if missing (idempotent), its dead letters going to the stage's one
+   * site-commands DLQ; returns the queue URL.
+   */
   provision(tenantId: string, siteId: string): Promise<string>;
 }
 

@@ -255,7 +255,6 @@ describe("operations dashboard", () => {
       "Function errors",
       "Function duration p90 (ms)",
       "Dead-letter queues (messages)",
-      "Site DLQs (messages)",
       "Silent edge agents",
       "Edge commands",
       "Payments settled",

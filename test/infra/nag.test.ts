@@ -121,6 +121,7 @@ describe("cdk-nag AwsSolutions checks", () => {
         stateful.schedulerDeadLetterQueue,
         stateful.lifecycleFailureQueue,
         stateful.outboundEvents.streamFailureQueue,
+        stateful.siteCommandDeadLetterQueue,
       ].map((q) => ({
         path: q.node.path,
         ids: ["AwsSolutions-SQS3"],

@@ -130,6 +130,8 @@ describe("stateful stack", () => {
         stateful.schedulerDeadLetterQueue,
         stateful.lifecycleFailureQueue,
         stateful.outboundEvents.streamFailureQueue,
+        // The run-time site queues' redrive target, which the functions learn from their environment.
+        stateful.siteCommandDeadLetterQueue,
       ].map((q) => (stateful.resolve(q.queueUrl) as { Ref: string }).Ref);
       const exported = (logicalId: string) =>
         Object.entries(
@@ -146,6 +148,9 @@ describe("stateful stack", () => {
         ),
         ...resourcesOfType(dev.stateless, "AWS::Lambda::EventSourceMapping").map(
           (m) => m.properties.DestinationConfig,
+        ),
+        ...resourcesOfType(dev.stateless, "AWS::Lambda::Function").map(
+          (f) => field(field(f.properties.Environment, "Variables"), "SITE_DLQ_ARN") ?? null,
         ),
       ]);
 

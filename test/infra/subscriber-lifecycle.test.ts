@@ -23,6 +23,7 @@ import {
 const REQUIRED_ENV = [
   "TABLE_NAME",
   "SITE_QUEUE_PREFIX",
+  "SITE_DLQ_ARN",
   "SCHEDULE_GROUP",
   "LIFECYCLE_FUNCTION_ARN",
   "SCHEDULER_ROLE_ARN",
@@ -81,7 +82,10 @@ describe("subscriber lifecycle on AWS", () => {
       const config = loadApiConfig(env);
       expect(config.SITE_QUEUE_PREFIX).toBe(synth.stacks.stateful.siteQueuePrefix);
       expect(config.SCHEDULE_GROUP).toBe(synth.stacks.stateful.scheduleGroupName);
-      expect(() => new SqsSiteQueue({ prefix: config.SITE_QUEUE_PREFIX })).not.toThrow();
+      expect(
+        () =>
+          new SqsSiteQueue({ prefix: config.SITE_QUEUE_PREFIX, deadLetterTargetArn: config.SITE_DLQ_ARN }),
+      ).not.toThrow();
       expect(
         () =>
           new EventBridgeSubscriberScheduler({

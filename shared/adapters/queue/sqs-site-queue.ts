@@ -2,18 +2,29 @@ import {
   CreateQueueCommand,
   GetQueueUrlCommand,
   QueueDoesNotExist,
+  QueueNameExists,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
   type SQSClientConfig,
 } from "@aws-sdk/client-sqs";
 import { type OutboundMessage, type SiteQueue, siteQueueName } from "../../ports/queue.js";
 
+/** Receives of one command before SQS moves it to the stage's site-commands DLQ. */
+export const SITE_QUEUE_MAX_RECEIVES = 10;
+
 export interface SqsSiteQueueOptions {
   /** Queue names are `${prefix}-${tenantId}-${siteId}`; the agent's policy is scoped by it. */
   readonly prefix: string;
+  /**
+   * The stage's one dead-letter queue for edge commands (stateful stack): every site queue redrives
+   * there, so one alarm watches the dead letters of every site, however many sites are made at run
+   * time. It must not be named under `prefix` (the run-time grant on `${prefix}-*` cannot reach it).
+   */
+  readonly deadLetterTargetArn: string;
   readonly client?: SQSClient;
   readonly clientConfig?: SQSClientConfig;
-  /** Receives before a command moves to the site's DLQ. */
+  /** Receives before a command moves to the dead-letter queue. */
   readonly maxReceiveCount?: number;
   /** Region and account for the queue ARNs in the TLS-only policies; default local ones. */
   readonly region?: string;
@@ -31,9 +42,12 @@ export class SiteQueueError extends Error {
   }
 }
 
+const SQS_ARN = /^arn:[a-z-]+:sqs:[^:]*:[^:]*:[A-Za-z0-9_-]{1,80}$/;
+
 /**
- * Per-site standard queues (FIFO cannot delay single messages). A site's queue and DLQ are created
- * when the site is provisioned, or on first use if that was missed; URLs are cached per container.
+ * Per-site standard queues (FIFO cannot delay single messages). A site's queue is created when the
+ * site is provisioned, or on first use if that was missed; URLs are cached per container. Commands
+ * an agent keeps failing go to the stage's shared dead-letter queue.
  */
 export class SqsSiteQueue implements SiteQueue {
   private readonly client: SQSClient;
@@ -43,6 +57,13 @@ export class SqsSiteQueue implements SiteQueue {
     if (!/^[A-Za-z0-9_-]{1,16}$/.test(options.prefix)) {
       throw new SiteQueueError(
         `Queue prefix must be 1-16 of [A-Za-z0-9_-], got "${options.prefix}"`,
+        options.prefix,
+      );
+    }
+    const dlqName = options.deadLetterTargetArn.split(":").at(-1) ?? "";
+    if (!SQS_ARN.test(options.deadLetterTargetArn) || dlqName.startsWith(`${options.prefix}-`)) {
+      throw new SiteQueueError(
+        `The site-commands dead-letter queue must be an SQS queue ARN outside "${options.prefix}-*", got "${options.deadLetterTargetArn}"`,
         options.prefix,
       );
     }
@@ -70,7 +91,7 @@ export class SqsSiteQueue implements SiteQueue {
     return `arn:aws:sqs:${this.options.region ?? "local"}:${this.options.account ?? "000000000000"}:${name}`;
   }
 
-  /** Creates the site's queue and its DLQ (both idempotent), returning the queue URL. */
+  /** Creates the site's queue (idempotent), or brings an existing one to these attributes; returns its URL. */
   provision(tenantId: string, siteId: string): Promise<string> {
     return this.provisionByName(siteQueueName(this.options.prefix, tenantId, siteId));
   }
@@ -89,38 +110,31 @@ export class SqsSiteQueue implements SiteQueue {
   }
 
   private async provisionByName(name: string): Promise<string> {
-    const encryption = { SqsManagedSseEnabled: "true" };
-    const dlq = await this.client.send(
-      new CreateQueueCommand({
-        QueueName: `${name}-dlq`,
-        Attributes: {
-          ...encryption,
-          MessageRetentionPeriod: "1209600",
-          Policy: tlsOnlyPolicy(this.arnFor(`${name}-dlq`)),
-        },
+    const attributes = {
+      SqsManagedSseEnabled: "true",
+      Policy: tlsOnlyPolicy(this.arnFor(name)),
+      MessageRetentionPeriod: "1209600",
+      ReceiveMessageWaitTimeSeconds: "20",
+      VisibilityTimeout: "60",
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: this.options.deadLetterTargetArn,
+        maxReceiveCount: this.options.maxReceiveCount ?? SITE_QUEUE_MAX_RECEIVES,
       }),
-    );
-    if (!dlq.QueueUrl) throw new SiteQueueError(`CreateQueue returned no URL for ${name}-dlq`, name);
-    const queue = await this.client.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          ...encryption,
-          Policy: tlsOnlyPolicy(this.arnFor(name)),
-          MessageRetentionPeriod: "1209600",
-          ReceiveMessageWaitTimeSeconds: "20",
-          VisibilityTimeout: "60",
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: this.arnFor(`${name}-dlq`),
-            maxReceiveCount: this.options.maxReceiveCount ?? 10,
-          }),
-        },
-      }),
-    );
-    if (!queue.QueueUrl) throw new SiteQueueError(`CreateQueue returned no URL for ${name}`, name);
-    const url = Promise.resolve(queue.QueueUrl);
-    this.urls.set(name, url);
-    return url;
+    };
+    let queueUrl: string | undefined;
+    try {
+      queueUrl = (await this.client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
+        .QueueUrl;
+    } catch (error) {
+      if (!(error instanceof QueueNameExists)) throw error;
+      // A queue made with other attributes (e.g. by an older version, with a DLQ of its own): same
+      // name, so it is this site's; bring it to the current ones.
+      queueUrl = await this.urlFor(name);
+      await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
+    }
+    if (!queueUrl) throw new SiteQueueError(`CreateQueue returned no URL for ${name}`, name);
+    this.urls.set(name, Promise.resolve(queueUrl));
+    return queueUrl;
   }
 }
 
