@@ -173,6 +173,22 @@ export interface PaymentSettlement {
     readonly events: readonly TimelineEvent[];
   };
   readonly idempotency?: IdempotencyClaim | undefined;
+  /** The gateway event that brought the confirmation, remembered in the same transaction. */
+  readonly gatewayEvent?: GatewayEventClaim | undefined;
+}
+
+/** A gateway's event id (a webhook's delivery id), remembered for `ttlSeconds` to skip redeliveries. */
+export interface GatewayEventClaim {
+  readonly gateway: string;
+  readonly eventId: string;
+  readonly ttlSeconds: number;
+}
+
+/** What a gateway notification needs first: the payment it names and whether its event was seen. */
+export interface NotificationLookup {
+  readonly payment: Payment | undefined;
+  /** The notification's event id was processed before (false when it carries none). */
+  readonly eventSeen: boolean;
 }
 
 export interface DuePayment {
@@ -200,10 +216,14 @@ export interface PaymentRepository {
   settle(settlement: PaymentSettlement): Promise<void>;
   /** Pending payments whose next gateway check is due before `cutoff` (all tenants). */
   duePending(cutoff: string, limit: number): Promise<DuePayment[]>;
-  /** Whether a gateway event id was recorded (processed) before. */
-  eventSeen(tenantId: string, gateway: string, eventId: string): Promise<boolean>;
+  /** The payment and whether the gateway event was processed before, in one read. */
+  lookupNotification(
+    tenantId: string,
+    paymentId: string,
+    event?: { readonly gateway: string; readonly eventId: string },
+  ): Promise<NotificationLookup>;
   /** Records a gateway event id once it is processed; false when it was recorded before. */
-  claimEvent(tenantId: string, gateway: string, eventId: string, ttlSeconds: number): Promise<boolean>;
+  claimEvent(tenantId: string, claim: GatewayEventClaim): Promise<boolean>;
   putPayLink(link: StoredPayLink): Promise<void>;
   getPayLink(tenantId: string, secretHash: string): Promise<StoredPayLink | undefined>;
 }

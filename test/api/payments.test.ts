@@ -177,6 +177,37 @@ describe("pay link with each gateway's stand-in", () => {
 });
 
 describe("exactly once", () => {
+  it("a Razorpay event id is acted on once: its redelivery after settling is a duplicate", async () => {
+    const standIn = gatewaysOf(cloud).razorpay;
+    const id = await freshSubscriber();
+    const link = await createPayLink(cloud, world, id);
+    standIn.setWebhookUrl(`${cloud.url}/v1/webhooks/none/x`);
+    await payThrough(link.url, "razorpay", { stopBefore: /\/v1\/pay\/return\// });
+    const captured = standIn.webhooks.slice(-2).find((w) => w.event === "payment.captured");
+    expect(captured).toBeDefined();
+    const deliver = async (eventId: string) => {
+      const res = await fetch(`${cloud.url}/v1/webhooks/razorpay/${world.tenantId}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-razorpay-signature": captured?.signature ?? "",
+          "x-razorpay-event-id": eventId,
+        },
+        body: captured?.body,
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { outcome: string }).outcome;
+    };
+    const eventId = captured?.eventId ?? "";
+    expect(await deliver(eventId)).toBe("settled");
+    // The event was remembered in the settlement's own transaction.
+    expect(await deliver(eventId)).toBe("duplicate");
+    // Another delivery id for the same payment finds it settled (answered from the payment alone).
+    expect(await deliver(`${eventId}-again`)).toBe("already_settled");
+    const types = await timelineTypes(cloud, world, id);
+    expect(types.filter((t) => t === "payment.settled")).toHaveLength(1);
+  });
+
   it("50 concurrent deliveries of one Razorpay payment (webhooks, redirects, sweep) settle once", async () => {
     const standIn = gatewaysOf(cloud).razorpay;
     const id = await freshSubscriber();

@@ -13,6 +13,8 @@ import type { Payment, PaymentListQuery } from "../../domain/schemas/payment.js"
 import type { TimelineEvent } from "../../domain/schemas/timeline.js";
 import type {
   DuePayment,
+  GatewayEventClaim,
+  NotificationLookup,
   Page,
   PageRequest,
   PaymentRepository,
@@ -20,6 +22,7 @@ import type {
   StoredPayLink,
   WriteOptions,
 } from "../../ports/repositories.js";
+import { batchGetConsistent } from "./batch-get.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { queryDueShards } from "./due-index.js";
 import { withIdempotency } from "./idempotency.js";
@@ -185,6 +188,9 @@ export class DynamoPaymentRepository implements PaymentRepository {
       ...this.subscribers.saveItems(s.subscriber.current, s.subscriber.next, s.subscriber.events),
       ...withIdempotency(this.tableName, payment.tenantId, s.idempotency),
     ];
+    // Unconditional: the event may have been remembered by a delivery that found the payment
+    // still pending; settling is decided by the transaction key above, never by the event.
+    if (s.gatewayEvent) items.push({ item: { Put: this.eventClaimPut(payment.tenantId, s.gatewayEvent) } });
     await transact(this.doc, items);
   }
 
@@ -193,27 +199,28 @@ export class DynamoPaymentRepository implements PaymentRepository {
     return due.map((d) => ({ checkAt: d.dueAt, tenantId: d.tenantId, paymentId: d.id }));
   }
 
-  async eventSeen(tenantId: string, gateway: string, eventId: string): Promise<boolean> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: keys.tenantPk(tenantId), SK: keys.gatewayEventSk(gateway, eventId) },
-      }),
-    );
-    return out.Item !== undefined;
+  async lookupNotification(
+    tenantId: string,
+    paymentId: string,
+    event?: { readonly gateway: string; readonly eventId: string },
+  ): Promise<NotificationLookup> {
+    const paymentKey = { PK: keys.tenantPk(tenantId), SK: keys.paymentSk(paymentId) };
+    if (!event) return { payment: await this.get(tenantId, paymentId), eventSeen: false };
+    const eventKey = { PK: keys.tenantPk(tenantId), SK: keys.gatewayEventSk(event.gateway, event.eventId) };
+    // One BatchGetItem instead of two GetItems: this is on every webhook's path.
+    const items = await batchGetConsistent(this.doc, this.tableName, [paymentKey, eventKey]);
+    const payment = items.find((i) => i.SK === paymentKey.SK);
+    return {
+      payment: payment ? toRecord<Payment>(payment) : undefined,
+      eventSeen: items.some((i) => i.SK === eventKey.SK),
+    };
   }
 
-  async claimEvent(tenantId: string, gateway: string, eventId: string, ttlSeconds: number): Promise<boolean> {
+  async claimEvent(tenantId: string, claim: GatewayEventClaim): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            PK: keys.tenantPk(tenantId),
-            SK: keys.gatewayEventSk(gateway, eventId),
-            entity: "gateway-event",
-            expiresAtEpoch: Math.floor(Date.now() / 1000) + ttlSeconds,
-          },
+          ...this.eventClaimPut(tenantId, claim),
           ConditionExpression: "attribute_not_exists(PK)",
         }),
       );
@@ -222,6 +229,18 @@ export class DynamoPaymentRepository implements PaymentRepository {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  private eventClaimPut(tenantId: string, claim: GatewayEventClaim) {
+    return {
+      TableName: this.tableName,
+      Item: {
+        PK: keys.tenantPk(tenantId),
+        SK: keys.gatewayEventSk(claim.gateway, claim.eventId),
+        entity: "gateway-event",
+        expiresAtEpoch: Math.floor(Date.now() / 1000) + claim.ttlSeconds,
+      },
+    };
   }
 
   async putPayLink(link: StoredPayLink): Promise<void> {

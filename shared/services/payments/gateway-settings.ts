@@ -105,6 +105,8 @@ export async function deleteGateway(
  * through this environment clears its entry at once; elsewhere it takes effect within the minute.
  */
 const CACHE_TTL_MS = 60_000;
+/** A bound on memory in an environment serving many tenants: past it, start over. */
+const CACHE_MAX_ENTRIES = 5_000;
 const cache = new Map<string, { readonly until: number; readonly loaded: LoadedGateway }>();
 
 export interface LoadedGateway {
@@ -140,7 +142,7 @@ export async function loadGateway(
     config.credentialsCiphertext,
     context(tenantId, gateway),
   );
-  return {
+  const loaded: LoadedGateway = {
     module,
     config,
     ctx: {
@@ -150,4 +152,7 @@ export async function loadGateway(
       timeoutMs: deps.payments.gateways.timeoutMs,
     },
   };
+  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
+  cache.set(cacheKey, { until: Date.now() + CACHE_TTL_MS, loaded });
+  return loaded;
 }

@@ -45,11 +45,12 @@ export async function handleInbound(
     log.info("gateway notification ignored", { reason: note.reason });
     return { outcome: "ignored" };
   }
-  const [seen, payment] = await Promise.all([
-    note.eventId ? deps.repos.payments.eventSeen(tenantId, gateway, note.eventId) : false,
-    deps.repos.payments.get(tenantId, note.paymentId),
-  ]);
-  if (seen) return { outcome: "duplicate" };
+  const { payment, eventSeen } = await deps.repos.payments.lookupNotification(
+    tenantId,
+    note.paymentId,
+    note.eventId ? { gateway, eventId: note.eventId } : undefined,
+  );
+  if (eventSeen) return { outcome: "duplicate" };
   if (!payment) {
     log.warn("gateway notification for an unknown payment", { paymentId: note.paymentId });
     return { outcome: "unknown_payment" };
@@ -87,9 +88,12 @@ export async function handleInbound(
     return { outcome: "unconfirmed", payment };
   }
   const actor: Actor = { kind: "gateway", id: gateway };
-  const result = await applyVerdict(deps, payment, verdict, actor, payment);
-  if (note.eventId)
-    await deps.repos.payments.claimEvent(tenantId, gateway, note.eventId, EVENT_MEMORY_SECONDS);
+  const event = note.eventId
+    ? { gateway, eventId: note.eventId, ttlSeconds: EVENT_MEMORY_SECONDS }
+    : undefined;
+  const result = await applyVerdict(deps, payment, verdict, actor, payment, event);
+  // A settlement remembered the event in its own transaction.
+  if (event && result.outcome !== "settled") await deps.repos.payments.claimEvent(tenantId, event);
   log2.info("gateway notification applied", { outcome: result.outcome, claimed: note.claimed });
   return result;
 }

@@ -85,7 +85,17 @@ export async function recordManualPayment(
     idempotency,
     { type: "payment", id },
     async (claim) => {
-      const result = await settle(deps, payment, input.amount, `manual#${id}`, caller.actor, {}, claim);
+      const result = await settle(
+        deps,
+        payment,
+        input.amount,
+        `manual#${id}`,
+        caller.actor,
+        {},
+        {
+          idempotency: claim,
+        },
+      );
       return result.payment;
     },
     (existing) => deps.repos.payments.get(caller.tenantId, existing),

@@ -6,7 +6,7 @@ import type { Money } from "../../domain/schemas/common.js";
 import type { Payment } from "../../domain/schemas/payment.js";
 import type { Actor } from "../../domain/schemas/timeline.js";
 import type { GatewayVerdict } from "../../ports/payment-gateway.js";
-import type { IdempotencyClaim, StoredSubscriber } from "../../ports/repositories.js";
+import type { GatewayEventClaim, IdempotencyClaim, StoredSubscriber } from "../../ports/repositories.js";
 import type { ServiceDeps } from "../caller.js";
 import { found } from "../idempotent-create.js";
 import { deliver, loadContext, withEffects } from "../lifecycle.js";
@@ -40,6 +40,8 @@ export async function applyVerdict(
   actor: Actor,
   /** The payment as just read by the caller, used for the first attempt. */
   current?: Payment,
+  /** The gateway event that brought the verdict: remembered with the settlement, if it settles. */
+  gatewayEvent?: GatewayEventClaim,
 ): Promise<SettleOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const payment =
@@ -47,7 +49,7 @@ export async function applyVerdict(
         ? current
         : found(await deps.repos.payments.get(paymentId.tenantId, paymentId.id), `Payment ${paymentId.id}`);
     try {
-      return await applyOnce(deps, payment, verdict, actor);
+      return await applyOnce(deps, payment, verdict, actor, gatewayEvent);
     } catch (error) {
       if (error instanceof PaymentAlreadySettledError) {
         const now = found(
@@ -70,6 +72,7 @@ async function applyOnce(
   payment: Payment,
   verdict: GatewayVerdict,
   actor: Actor,
+  gatewayEvent: GatewayEventClaim | undefined,
 ): Promise<SettleOutcome> {
   if (payment.status === "settled") return { outcome: "already_settled", payment };
   if (payment.status === "held") return { outcome: "held", payment };
@@ -143,9 +146,15 @@ async function applyOnce(
     );
     return { outcome: "held", payment: saved };
   }
-  return settle(deps, payment, paid, `${payment.gateway}#${verdict.gatewayTxnId}`, actor, {
-    gatewayTxnId: verdict.gatewayTxnId,
-  });
+  return settle(
+    deps,
+    payment,
+    paid,
+    `${payment.gateway}#${verdict.gatewayTxnId}`,
+    actor,
+    { gatewayTxnId: verdict.gatewayTxnId },
+    { gatewayEvent },
+  );
 }
 
 /**
@@ -160,7 +169,10 @@ export async function settle(
   transactionKey: string,
   actor: Actor,
   extra: Partial<Payment>,
-  idempotency?: IdempotencyClaim,
+  options: {
+    readonly idempotency?: IdempotencyClaim;
+    readonly gatewayEvent?: GatewayEventClaim | undefined;
+  } = {},
 ): Promise<SettleOutcome> {
   const now = deps.clock.now();
   const at = now.toISOString();
@@ -221,7 +233,8 @@ export async function settle(
     expectedStatus: payment.version === 0 ? "new" : payment.status,
     transactionKey,
     subscriber: { current: ctx.sub, next, events },
-    idempotency,
+    idempotency: options.idempotency,
+    gatewayEvent: options.gatewayEvent,
   });
   deps.logger.info("payment settled", {
     tenantId: payment.tenantId,
