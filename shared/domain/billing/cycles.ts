@@ -1,5 +1,4 @@
-import type { PostpaidBilling } from "../lifecycle/postpaid.js";
-import { billingDateIn } from "../lifecycle/postpaid.js";
+import { billingDateIn, isInterval, type PostpaidBilling } from "../lifecycle/postpaid.js";
 import { daysInMonth, fromLocal, toLocal } from "../lifecycle/zoned-time.js";
 
 export { daysInMonth };
@@ -29,8 +28,15 @@ export type CycleRule =
       readonly anchor: Date;
     };
 
-export function monthlyRule(billing: Pick<PostpaidBilling, "billingDay">): CycleRule {
+export function monthlyRule(billing: { readonly billingDay: number }): CycleRule {
   return { kind: "monthly", billingDay: billing.billingDay };
+}
+
+/** A postpaid package's cycles; an every-N-days series is anchored on any of its bills. */
+export function cycleRuleFor(billing: PostpaidBilling, anchor: Date): CycleRule {
+  return isInterval(billing)
+    ? { kind: "interval", intervalDays: billing.everyDays, anchor }
+    : monthlyRule(billing);
 }
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { dueInstantFor, type PostpaidBilling } from "../lifecycle/postpaid.js";
+import { toLocal } from "../lifecycle/zoned-time.js";
 import type { InvoiceLine, InvoiceStatus, LateFee, NewInvoice } from "../schemas/invoice.js";
 import type { Package } from "../schemas/package.js";
 import { type Period, periodDays, remainingDays } from "./cycles.js";
@@ -78,6 +79,43 @@ export function cycleLines(
   ];
 }
 
+export interface InvoiceDraftInput {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly subscriberId: string;
+  readonly packageId?: string | undefined;
+  readonly currency: NewInvoice["currency"];
+  readonly period: Period;
+  /** The charges; the tax line is computed from them. */
+  readonly lines: readonly InvoiceLine[];
+  readonly taxRateBasisPoints?: number | undefined;
+  readonly dueAt: Date;
+  readonly now: Date;
+}
+
+/** An invoice before numbering: totals and the tax line from its charges, nothing paid yet. */
+export function draftInvoice(input: InvoiceDraftInput): NewInvoice {
+  const taxRateBasisPoints = input.taxRateBasisPoints ?? 0;
+  const totals = withTotals(input.lines, taxRateBasisPoints);
+  const now = input.now.toISOString();
+  return {
+    id: input.id,
+    tenantId: input.tenantId,
+    subscriberId: input.subscriberId,
+    ...(input.packageId === undefined ? {} : { packageId: input.packageId }),
+    period: { start: input.period.start.toISOString(), end: input.period.end.toISOString() },
+    currency: input.currency,
+    ...totals,
+    taxRateBasisPoints,
+    amountPaid: 0,
+    status: statusFor(totals.total, 0),
+    dueAt: input.dueAt.toISOString(),
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
 export interface CycleInvoiceInput {
   readonly id: string;
   readonly tenantId: string;
@@ -94,28 +132,42 @@ export interface CycleInvoiceInput {
 
 /** A cycle's invoice, issued at the period start and due as the postpaid calendar says. */
 export function draftCycleInvoice(input: CycleInvoiceInput): NewInvoice {
-  const taxRateBasisPoints = input.taxRateBasisPoints ?? 0;
-  const totals = withTotals(
-    cycleLines(input.pkg, input.period, input.timeZone, input.joinedAt),
-    taxRateBasisPoints,
-  );
-  const now = input.now.toISOString();
-  return {
-    id: input.id,
-    tenantId: input.tenantId,
-    subscriberId: input.subscriberId,
+  return draftInvoice({
+    ...input,
     packageId: input.pkg.id,
-    period: { start: input.period.start.toISOString(), end: input.period.end.toISOString() },
     currency: input.pkg.price.currency,
-    ...totals,
-    taxRateBasisPoints,
-    amountPaid: 0,
-    status: statusFor(totals.total, 0),
-    dueAt: dueInstantFor(input.billing, input.timeZone, input.period.start).toISOString(),
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
+    lines: cycleLines(input.pkg, input.period, input.timeZone, input.joinedAt),
+    dueAt: dueInstantFor(input.billing, input.timeZone, input.period.start),
+  });
+}
+
+export interface WalletApplication<T extends NewInvoice> {
+  readonly invoice: T;
+  /** What the wallet paid. */
+  readonly applied: number;
+  readonly walletAfter: number;
+}
+
+/**
+ * Wallet credit goes to a new invoice automatically: as much of the total as it covers. The
+ * wallet is never negative and the invoice never takes more than it owes.
+ */
+export function applyWallet<T extends NewInvoice>(
+  invoice: T,
+  walletBalance: number,
+  now: Date,
+): WalletApplication<T> {
+  const paid = applyPayment(invoice, Math.max(0, walletBalance), now);
+  return { invoice: paid.invoice, applied: paid.applied, walletAfter: paid.excess };
+}
+
+/** "2026-03-01 to 2026-03-31": a period's first and last local day (its end is exclusive). */
+export function periodLabel(period: Period, timeZone: string): string {
+  const day = (d: Date) => {
+    const l = toLocal(d, timeZone);
+    return `${l.year}-${String(l.month).padStart(2, "0")}-${String(l.day).padStart(2, "0")}`;
   };
+  return `${day(period.start)} to ${day(new Date(period.end.getTime() - 1))}`;
 }
 
 /** The fee for `unpaid` minor units: fixed, or the percentage (rounded) up to the cap. */

@@ -3,6 +3,7 @@ import type { Package } from "../schemas/package.js";
 import type { Actor } from "../schemas/timeline.js";
 import { MAX_SQS_DELAY_SECONDS } from "./delivery.js";
 import { settle } from "./entitlement.js";
+import { type CycleInvoice, invoiceCycle, invoicePeriodStartForDue, type LateFeeDue } from "./invoicing.js";
 import { type NextAction, pendingActions, type ReminderAction, sameAction } from "./next-action.js";
 import { unpauseAt } from "./pause.js";
 import type { LifecyclePolicy, LifecycleSubscriber } from "./policy.js";
@@ -19,7 +20,15 @@ export interface ReminderDue {
 }
 
 export type FireResult =
-  | { readonly outcome: "applied"; readonly transition: Transition; readonly reminder?: ReminderDue }
+  | {
+      readonly outcome: "applied";
+      readonly transition: Transition;
+      readonly reminder?: ReminderDue;
+      /** An `invoice` fire: the invoice to store with the transition (or the cycle skipped). */
+      readonly invoice?: CycleInvoice;
+      /** A lapse into suspension for non-payment: the late fee for the invoice that went unpaid. */
+      readonly lateFee?: LateFeeDue;
+    }
   | { readonly outcome: "stale"; readonly reason: string };
 
 /**
@@ -56,8 +65,36 @@ export function fire(
       return { outcome: "applied", transition: unpauseAt(sub, pkg, policy, moment, SCHEDULER_ACTOR) };
     case "expire":
     case "grace_end":
-      return { outcome: "applied", transition: lapse(sub, pkg, policy, moment) };
+      return lapseWithFee(sub, pkg, policy, moment);
+    case "invoice": {
+      const { transition, cycle } = invoiceCycle(sub, pkg, policy, action, moment, SCHEDULER_ACTOR);
+      return { outcome: "applied", transition, invoice: cycle };
+    }
   }
+}
+
+/**
+ * A lapse, and when it suspends for non-payment (grace ended unpaid, or a postpaid bill without
+ * grace at its due instant) the package's late fee for the invoice that fell due at expiresAt. A
+ * prepaid package without grace simply expires: not renewing is no debt, so no fee.
+ */
+function lapseWithFee(
+  sub: LifecycleSubscriber,
+  pkg: Package,
+  policy: LifecyclePolicy,
+  moment: Moment,
+): FireResult {
+  const transition = lapse(sub, pkg, policy, moment);
+  const next = transition.subscriber;
+  const suspendedUnpaid = next.status === "suspended" && next.suspendReason === "lapsed";
+  if (!suspendedUnpaid || !pkg.lateFee || sub.expiresAt === undefined)
+    return { outcome: "applied", transition };
+  const periodStart = invoicePeriodStartForDue(pkg, policy, new Date(sub.expiresAt));
+  return {
+    outcome: "applied",
+    transition,
+    lateFee: { rule: pkg.lateFee, periodStart: periodStart.toISOString(), at: moment.at.toISOString() },
+  };
 }
 
 /** Entitlement (or grace) ran out: one step to wherever `at` lands, even after a long outage. */

@@ -21,6 +21,17 @@ export {
 } from "./entitlement.js";
 export { InvalidTransitionError, type LifecycleOperation } from "./errors.js";
 export { type FireResult, fire, type ReminderDue, SCHEDULER_ACTOR } from "./fire.js";
+export {
+  billingStartFor,
+  type CycleInvoice,
+  type InvoiceAction,
+  invoiceAction,
+  invoiceCycle,
+  invoicePeriod,
+  invoicePeriodStartForDue,
+  type LateFeeDue,
+  prepaidInvoiceLead,
+} from "./invoicing.js";
 export { changePackage, resume, setExpiry, suspend, terminate } from "./manual.js";
 export {
   type NextAction,
@@ -46,8 +57,14 @@ export {
 } from "./policy.js";
 export {
   billedAtForDue,
+  billingInstantFrom,
   dueAfterPayment,
   dueInstantFor,
+  firstBillingInstant,
+  firstDueInstant,
+  type IntervalPostpaid,
+  isInterval,
+  type MonthlyPostpaid,
   nextBillingInstant,
   nextDueInstant,
   type PostpaidBilling,

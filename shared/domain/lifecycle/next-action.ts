@@ -1,6 +1,7 @@
 import type { NextAction } from "../schemas/lifecycle-fields.js";
 import type { Package } from "../schemas/package.js";
 import { expiresAtOf, graceEndsAt, isManualHold } from "./entitlement.js";
+import { invoiceAction } from "./invoicing.js";
 import { type LifecyclePolicy, type LifecycleSubscriber, offsetSeconds } from "./policy.js";
 import { leaveQuietHours } from "./zoned-time.js";
 
@@ -55,6 +56,15 @@ function reminders(sub: LifecycleSubscriber, policy: LifecyclePolicy, now: Date)
     : pending;
 }
 
+/** At the same instant enforcement goes first, then reminders, then the invoice. */
+const RANK: Record<NextAction["kind"], number> = {
+  expire: 0,
+  grace_end: 0,
+  unpause: 0,
+  reminder: 1,
+  invoice: 2,
+};
+
 /** Everything due for the subscriber, soonest first; an overdue enforcement goes before anything else. */
 export function pendingActions(
   sub: LifecycleSubscriber,
@@ -64,10 +74,15 @@ export function pendingActions(
 ): NextAction[] {
   if (sub.status === "terminated") return [];
   const e = enforcement(sub, pkg, policy);
-  const all: NextAction[] = [...(e ? [e] : []), ...reminders(sub, policy, now)];
+  const invoice = invoiceAction(sub, pkg, policy);
+  const all: NextAction[] = [
+    ...(e ? [e] : []),
+    ...(invoice ? [invoice] : []),
+    ...reminders(sub, policy, now),
+  ];
   const when = (a: NextAction) => Math.max(Date.parse(a.at), now.getTime());
-  // Stable sort with enforcement first in the list makes it win ties.
-  return all.sort((a, b) => when(a) - when(b));
+  // A stable sort keeps reminders in offset order among themselves.
+  return all.sort((a, b) => when(a) - when(b) || RANK[a.kind] - RANK[b.kind]);
 }
 
 /** The single next thing due: what the subscriber's one schedule should be set for. */
@@ -82,8 +97,10 @@ export function nextAction(
 
 export function sameAction(a: NextAction, b: NextAction): boolean {
   if (a.kind !== b.kind || Date.parse(a.at) !== Date.parse(b.at)) return false;
-  return (
-    a.kind !== "reminder" ||
-    (b.kind === "reminder" && a.offset === b.offset && Date.parse(a.cycle) === Date.parse(b.cycle))
-  );
+  if (a.kind === "reminder") {
+    return b.kind === "reminder" && a.offset === b.offset && Date.parse(a.cycle) === Date.parse(b.cycle);
+  }
+  if (a.kind === "invoice")
+    return b.kind === "invoice" && Date.parse(a.periodStart) === Date.parse(b.periodStart);
+  return true;
 }

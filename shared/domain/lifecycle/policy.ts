@@ -1,23 +1,18 @@
 import * as z from "zod";
 import { TimeZoneSchema } from "../schemas/common.js";
-import {
-  ReminderChannelSchema,
-  type ReminderOffset,
-  ReminderOffsetSchema,
-} from "../schemas/lifecycle-fields.js";
+import { type ReminderRule, ReminderRulesSchema } from "../schemas/lifecycle-fields.js";
+import type { Package } from "../schemas/package.js";
 import { SubscriberSchema } from "../schemas/subscriber.js";
 import type { Tenant } from "../schemas/tenant.js";
 
 export {
+  offsetSeconds,
   ReminderChannelSchema,
   type ReminderOffset,
   ReminderOffsetSchema,
+  type ReminderRule,
+  ReminderRuleSchema,
 } from "../schemas/lifecycle-fields.js";
-
-export const ReminderRuleSchema = z
-  .object({ offset: ReminderOffsetSchema, channel: ReminderChannelSchema })
-  .strict();
-export type ReminderRule = z.infer<typeof ReminderRuleSchema>;
 
 const HhMmSchema = z
   .string()
@@ -34,13 +29,7 @@ export const DEFAULT_REMINDERS: readonly ReminderRule[] = [
 export const LifecyclePolicySchema = z
   .object({
     timeZone: TimeZoneSchema,
-    reminders: z
-      .array(ReminderRuleSchema)
-      .max(10)
-      .refine((rs) => new Set(rs.map((r) => offsetSeconds(r.offset))).size === rs.length, {
-        message: "offsets must be distinct",
-      })
-      .default([...DEFAULT_REMINDERS]),
+    reminders: ReminderRulesSchema.default([...DEFAULT_REMINDERS]),
     /** null turns quiet hours off. */
     quietHours: z
       .object({ start: HhMmSchema, end: HhMmSchema })
@@ -64,20 +53,22 @@ export const LifecyclePolicySchema = z
 export type LifecyclePolicy = z.infer<typeof LifecyclePolicySchema>;
 export type LifecyclePolicyInput = z.input<typeof LifecyclePolicySchema>;
 
+/**
+ * The policy for a subscriber: the tenant's settings in its zone, with the package's own reminder
+ * offsets (when it has them) in place of the tenant's. Whatever schedules a subscriber's next action
+ * and whatever checks a fire against it must build the policy for the same package (the service's
+ * context does), or a reminder set by one would be stale to the other.
+ */
 export function policyForTenant(
   tenant: Pick<Tenant, "timeZone">,
   overrides: Omit<LifecyclePolicyInput, "timeZone"> = {},
+  pkg?: Pick<Package, "reminders">,
 ): LifecyclePolicy {
-  return LifecyclePolicySchema.parse({ ...overrides, timeZone: tenant.timeZone });
-}
-
-const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60 } as const;
-
-export function offsetSeconds(offset: ReminderOffset): number {
-  const m = /^([+-])([0-9]+)([dhm])$/.exec(offset);
-  if (!m) return 0;
-  const unit = UNIT_SECONDS[m[3] as keyof typeof UNIT_SECONDS];
-  return (m[1] === "-" ? -1 : 1) * Number(m[2]) * unit;
+  return LifecyclePolicySchema.parse({
+    ...overrides,
+    ...(pkg?.reminders ? { reminders: pkg.reminders } : {}),
+    timeZone: tenant.timeZone,
+  });
 }
 
 export { LifecycleFieldsShape } from "../schemas/lifecycle-fields.js";

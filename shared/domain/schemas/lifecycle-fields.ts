@@ -14,6 +14,29 @@ export type ReminderOffset = z.infer<typeof ReminderOffsetSchema>;
 
 export const ReminderChannelSchema = z.enum(["sms", "email"]);
 
+export const ReminderRuleSchema = z
+  .object({ offset: ReminderOffsetSchema, channel: ReminderChannelSchema })
+  .strict();
+export type ReminderRule = z.infer<typeof ReminderRuleSchema>;
+
+const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60 } as const;
+
+/** "-5d" -> -432000; "0" -> 0. */
+export function offsetSeconds(offset: ReminderOffset): number {
+  const m = /^([+-])([0-9]+)([dhm])$/.exec(offset);
+  if (!m) return 0;
+  const unit = UNIT_SECONDS[m[3] as keyof typeof UNIT_SECONDS];
+  return (m[1] === "-" ? -1 : 1) * Number(m[2]) * unit;
+}
+
+/** A set of reminders (the tenant's, or a package's own): at most 10, each offset once. */
+export const ReminderRulesSchema = z
+  .array(ReminderRuleSchema)
+  .max(10)
+  .refine((rs) => new Set(rs.map((r) => offsetSeconds(r.offset))).size === rs.length, {
+    message: "offsets must be distinct",
+  });
+
 /** What the subscriber's single schedule is set for (decision 2): the payload the scheduler carries. */
 export const NextActionSchema = z
   .discriminatedUnion("kind", [
@@ -28,6 +51,12 @@ export const NextActionSchema = z
     z.object({ kind: z.literal("expire"), at: InstantSchema }),
     z.object({ kind: z.literal("grace_end"), at: InstantSchema }),
     z.object({ kind: z.literal("unpause"), at: InstantSchema }),
+    z.object({
+      kind: z.literal("invoice"),
+      at: InstantSchema,
+      /** Start of the billing period the invoice is for (the invoice's key with the subscriber). */
+      periodStart: InstantSchema,
+    }),
   ])
   .meta({ id: "NextAction", description: "The one thing due next for this subscriber and when" });
 export type NextAction = z.infer<typeof NextActionSchema>;
@@ -43,4 +72,8 @@ export const LifecycleFieldsShape = {
   remindersSent: z
     .object({ cycle: InstantSchema, offsets: z.array(ReminderOffsetSchema).max(10) })
     .optional(),
+  billedThrough: InstantSchema.optional().meta({
+    description:
+      "How far the subscriber's cycle invoices reach: the next one bills from here (it never bills an instant twice)",
+  }),
 };

@@ -9,7 +9,7 @@ import {
   type NewInvoice,
 } from "../../../../shared/domain/schemas/invoice.js";
 
-export const billing: PostpaidBilling = { type: "postpaid", billingDay: 1, dueDays: 7 };
+export const billing = { type: "postpaid", billingDay: 1, dueDays: 7 } satisfies PostpaidBilling;
 export const pkg = {
   id: newId("package"),
   name: "Home 10M",

@@ -23,6 +23,7 @@ export function t(iso: string): Date {
 }
 
 const CREATED = "2026-01-01T00:00:00.000Z";
+export const BILLED_AHEAD = "2100-01-01T00:00:00.000Z";
 
 export function prepaid(overrides: Partial<Package> = {}): Package {
   return {
@@ -45,6 +46,10 @@ export function postpaid(billingDay: number, dueDays: number, overrides: Partial
   return prepaid({ name: "Office", billing: { type: "postpaid", billingDay, dueDays }, ...overrides });
 }
 
+/**
+ * A subscriber whose cycle invoices are issued far ahead (`billedThrough`), so tests of reminders
+ * and enforcement see only those; invoice tests set `billedThrough` themselves.
+ */
 export function subscriberOn(
   pkg: Package,
   overrides: Partial<LifecycleSubscriber> = {},
@@ -64,6 +69,7 @@ export function subscriberOn(
     createdAt: CREATED,
     updatedAt: CREATED,
     version: 3,
+    billedThrough: BILLED_AHEAD,
     ...overrides,
   };
 }

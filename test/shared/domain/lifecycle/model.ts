@@ -2,6 +2,8 @@ import { expect } from "vitest";
 import { AppError } from "../../../../shared/domain/errors.js";
 import { newId } from "../../../../shared/domain/ids.js";
 import {
+  billingStartFor,
+  type CycleInvoice,
   commandFor,
   desiredState,
   fire,
@@ -103,6 +105,8 @@ export class World {
   readonly eager = new ModelAgent();
   readonly chaotic = new ModelAgent();
   readonly remindersSent = new Set<string>();
+  /** Every period an invoice was issued for, and what the wallet held. */
+  readonly billed: { start: number; end: number }[] = [];
   lastEffect = 0;
 
   constructor(scenario: WorldSpec) {
@@ -126,11 +130,15 @@ export class World {
               (first.billing.validity.unit === "days" ? DAY : 3_600_000) * first.billing.validity.count,
           )
         : nextDueInstant(first.billing, this.policy.timeZone, this.now);
+    const { billedThrough: _ahead, ...unbilled } = base;
+    const billingStart = billingStartFor(first, this.now);
     this.sub = {
-      ...base,
+      ...unbilled,
       packageId: first.id,
       status: "active",
       expiresAt: expiresAt.toISOString(),
+      ...(billingStart ? { billedThrough: billingStart } : {}),
+      createdAt: this.now.toISOString(),
       version: 1,
     };
     this.record([commandFor(this.sub, first, this.policy, "provisioned", { at: this.now, now: this.now })]);
@@ -202,6 +210,7 @@ export class World {
         expect(Date.parse(c.notBefore), "cut off early").toBeGreaterThanOrEqual(cutOff);
       }
     }
+    if (result.invoice) this.checkInvoice(before, result.invoice, result.transition.subscriber);
     if (result.reminder) {
       const key = `${result.reminder.expiresAt}/${result.reminder.offset}`;
       expect(this.remindersSent.has(key), `reminder ${key} sent twice`).toBe(false);
@@ -209,6 +218,29 @@ export class World {
     }
     this.lastEffect = Math.max(this.lastEffect, Date.parse(action.at), this.now.getTime());
     this.apply(result.transition);
+  }
+
+  /** The chain bills no instant twice, and moves its high-water mark forward with each cycle. */
+  private checkInvoice(before: LifecycleSubscriber, cycle: CycleInvoice, after: LifecycleSubscriber): void {
+    const start = cycle.period.start.getTime();
+    const end = cycle.period.end.getTime();
+    expect(end).toBeGreaterThan(start);
+    expect(Date.parse(after.billedThrough ?? "")).toBeGreaterThanOrEqual(end);
+    if (before.billedThrough) {
+      expect(Date.parse(after.billedThrough ?? "")).toBeGreaterThan(Date.parse(before.billedThrough));
+    }
+    if (!cycle.invoice) return;
+    for (const b of this.billed) {
+      expect(
+        start >= b.end || end <= b.start,
+        `period ${cycle.period.start.toISOString()} billed twice`,
+      ).toBe(true);
+    }
+    this.billed.push({ start, end });
+    const { invoice } = cycle;
+    expect(invoice.total).toBe(invoice.lines.reduce((sum, l) => sum + l.amount, 0));
+    expect(invoice.amountPaid).toBe(cycle.walletApplied);
+    expect((before.walletBalance ?? 0) - cycle.walletApplied).toBe(after.walletBalance ?? 0);
   }
 }
 
