@@ -131,9 +131,16 @@ export interface SubscriberRepository {
   ): Promise<StoredSubscriber>;
   /**
    * Appends timeline events that record something other than a state change (a reminder sent or
-   * failed): the subscriber and its version stay as they are. NotFoundError if it does not exist.
+   * failed): the subscriber and its version stay as they are. NotFoundError if it does not exist,
+   * unless the caller vouches that it does (`knownToExist`: it has just read or written it), which
+   * saves the check: one plain write per event instead of a transaction.
    */
-  appendEvents(tenantId: string, subscriberId: string, events: readonly TimelineEvent[]): Promise<void>;
+  appendEvents(
+    tenantId: string,
+    subscriberId: string,
+    events: readonly TimelineEvent[],
+    options?: { readonly knownToExist?: boolean },
+  ): Promise<void>;
   /** Marks the outbox command as handed to the queue, unless a newer change replaced it. */
   clearPendingCommand(subscriber: StoredSubscriber, commandId: string): Promise<void>;
   /** Subscribers with lifecycle work due before `cutoff` (all tenants), oldest first per shard. */

@@ -72,7 +72,7 @@ export async function sendReceipt(
           { paymentId: payment.id, channel, reason: result.error.message },
         );
     try {
-      await deps.repos.subscribers.appendEvents(tenant.id, subscriber.id, [event]);
+      await deps.repos.subscribers.appendEvents(tenant.id, subscriber.id, [event], { knownToExist: true });
     } catch (error) {
       deps.logger.error("receipt outcome not recorded", {
         tenantId: tenant.id,
