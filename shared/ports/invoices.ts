@@ -1,11 +1,25 @@
 import type { Invoice, NewInvoice } from "../domain/schemas/invoice.js";
 import type { InvoiceListQuery } from "../domain/schemas/invoice-query.js";
-import type { Page, PageRequest } from "./repositories.js";
+import type { TimelineEvent } from "../domain/schemas/timeline.js";
+import type { IdempotencyClaim, Page, PageRequest, StoredSubscriber } from "./repositories.js";
 
 export interface InvoiceCreation {
   readonly invoice: Invoice;
   /** false: the subscriber already had an invoice for this period; that one is returned instead. */
   readonly created: boolean;
+}
+
+/**
+ * The subscriber's side of an invoice write (wallet credit taken, the chain moved on, a renewal,
+ * the timeline), committed in the same transaction: both happen or neither does.
+ */
+export interface InvoiceSubscriberChange {
+  /** The subscriber as read: the write fails with a version conflict if it changed since. */
+  readonly current: StoredSubscriber;
+  /** Its next version (`current.version + 1`). */
+  readonly next: StoredSubscriber;
+  /** The timeline events, built once the invoice is numbered (they name its number). */
+  readonly events: (invoice: Invoice) => readonly TimelineEvent[];
 }
 
 /** The most invoices `createMany` numbers in one transaction (two items each, plus the counter). */
@@ -28,10 +42,23 @@ export interface InvoiceRepository {
   /** The subscriber's invoice for the period starting at `periodStart` (a UTC instant). */
   getForPeriod(tenantId: string, subscriberId: string, periodStart: string): Promise<Invoice | undefined>;
   /**
+   * Numbers and stores the invoice together with the subscriber's change (and an Idempotency-Key
+   * claim). When the subscriber already has an invoice for the period nothing is written and that
+   * one is returned (`created: false`). VersionConflictError when the subscriber changed since it
+   * was read; IdempotencyKeyClaimed when the key was used before.
+   */
+  createWithSubscriber(
+    invoice: NewInvoice,
+    change: InvoiceSubscriberChange,
+    options?: { readonly idempotency?: IdempotencyClaim | undefined },
+  ): Promise<InvoiceCreation>;
+  /**
    * Stores `next` if the stored invoice is still at `current.version`; returns it at the next
    * version. Identity, number and period never change.
    */
   update(current: Invoice, next: Invoice): Promise<Invoice>;
+  /** `update` and the subscriber's change in one transaction (a late fee with the suspension). */
+  updateWithSubscriber(current: Invoice, next: Invoice, change: InvoiceSubscriberChange): Promise<Invoice>;
   /**
    * A tenant's invoices matching every filter given, newest first by the order of the index the
    * filters select (invoice-query.ts): issue, due date (status filters) or period start. A filtered

@@ -1,26 +1,32 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, VersionConflictError } from "../../domain/errors.js";
+import { IdempotencyKeyClaimed } from "../../domain/idempotency.js";
 import { formatInvoiceNumber, type Invoice, type NewInvoice } from "../../domain/schemas/invoice.js";
 import type { InvoiceListQuery } from "../../domain/schemas/invoice-query.js";
 import {
   type InvoiceCreation,
   type InvoiceRepository,
+  type InvoiceSubscriberChange,
   type ListOptions,
   MAX_INVOICES_PER_BATCH,
 } from "../../ports/invoices.js";
-import type { Page, PageRequest } from "../../ports/repositories.js";
+import type { IdempotencyClaim, Page, PageRequest } from "../../ports/repositories.js";
+import { withIdempotency } from "./idempotency.js";
 import { buildInvoiceQuery, invoiceIndexKeys } from "./invoice-query.js";
 import { toRecord } from "./items.js";
 import { keys } from "./keys.js";
 import { queryPage } from "./paged-query.js";
-import { transact } from "./transact.js";
+import { DynamoSubscriberRepository } from "./subscriber-repository.js";
+import { type GuardedItem, transact } from "./transact.js";
 
 export interface InvoiceRepositoryOptions {
   /** Transactions tried before giving up when other writers keep taking the next number. */
   readonly maxAttempts?: number;
   /** Upper bound of the jittered pause between attempts, in ms. */
   readonly maxBackoffMs?: number;
+  /** Writes the subscriber's side of `createWithSubscriber` (default: one on the same table). */
+  readonly subscribers?: DynamoSubscriberRepository;
 }
 
 type CancellationReason = NonNullable<TransactionCanceledException["CancellationReasons"]>[number];
@@ -50,6 +56,7 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
   private readonly waiting = new Map<string, Waiting[]>();
+  private readonly subscribers: DynamoSubscriberRepository;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -58,6 +65,7 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
   ) {
     this.maxAttempts = options.maxAttempts ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 100;
+    this.subscribers = options.subscribers ?? new DynamoSubscriberRepository(doc, tableName);
   }
 
   /**
@@ -171,7 +179,14 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
   }
 
   async update(current: Invoice, next: Invoice): Promise<Invoice> {
-    const stored: Invoice = {
+    const stored = this.nextVersion(current, next);
+    await transact(this.doc, [this.versionedPut(current, stored)]);
+    return stored;
+  }
+
+  /** `next` as stored: identity, number and period kept from `current`, the version moved on. */
+  private nextVersion(current: Invoice, next: Invoice): Invoice {
+    return {
       ...next,
       id: current.id,
       tenantId: current.tenantId,
@@ -182,20 +197,87 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
       createdAt: current.createdAt,
       version: current.version + 1,
     };
-    await transact(this.doc, [
-      {
-        item: {
-          Put: {
-            TableName: this.tableName,
-            Item: this.toItem(stored),
-            ConditionExpression: "#version = :expected",
-            ExpressionAttributeNames: { "#version": "version" },
-            ExpressionAttributeValues: { ":expected": current.version },
-          },
+  }
+
+  private versionedPut(current: Invoice, stored: Invoice): GuardedItem {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: this.toItem(stored),
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: { ":expected": current.version },
         },
-        onConditionFailed: () =>
-          new VersionConflictError(`Invoice ${current.number} changed while it was being updated: reload it`),
       },
+      onConditionFailed: () =>
+        new VersionConflictError(`Invoice ${current.number} changed while it was being updated: reload it`),
+    };
+  }
+
+  /**
+   * One invoice numbered like `createMany`, with the subscriber's items (and an idempotency claim)
+   * after the counter, invoice and period items: [0] counter, [1] invoice, [2] period, [3...] the
+   * rest. A failed claim outranks everything (a replay), then a taken period (the cycle is billed),
+   * then the subscriber's version; a moved counter is retried.
+   */
+  async createWithSubscriber(
+    invoice: NewInvoice,
+    change: InvoiceSubscriberChange,
+    options: { readonly idempotency?: IdempotencyClaim | undefined } = {},
+  ): Promise<InvoiceCreation> {
+    const { tenantId } = invoice;
+    let last = await this.readCounter(tenantId);
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= this.maxAttempts) throw new ConflictError("Invoice numbers are in heavy demand; retry");
+      const numbered = numberInvoice(invoice, last + 1);
+      const claim = withIdempotency(this.tableName, tenantId, options.idempotency);
+      const rest: GuardedItem[] = [
+        ...claim,
+        ...this.subscribers.saveItems(change.current, change.next, change.events(numbered)),
+      ];
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.counterUpdate(tenantId, last, last + 1),
+              this.invoicePut(numbered),
+              this.periodPut(numbered),
+              ...rest.map((g) => g.item),
+            ],
+          }),
+        );
+        return { invoice: numbered, created: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code !== undefined && !RETRYABLE.has(r.Code))) throw error;
+        const failed = (index: number) => reasons[index]?.Code === "ConditionalCheckFailed";
+        if (claim.length > 0 && failed(3))
+          throw new IdempotencyKeyClaimed(options.idempotency?.keyHash ?? "");
+        if (failed(2)) {
+          const existing = await this.existing(invoice);
+          return { invoice: existing, created: existing.id === invoice.id };
+        }
+        if (failed(1)) throw new ConflictError("An invoice with this id already exists", { cause: error });
+        const guard = rest.find((_, i) => failed(3 + i));
+        if (guard)
+          throw guard.onConditionFailed?.() ?? new ConflictError("The change conflicts", { cause: error });
+        if (failed(0)) last = counterValue(reasons[0]) ?? (await this.readCounter(tenantId));
+        await this.pause(attempt);
+      }
+    }
+  }
+
+  async updateWithSubscriber(
+    current: Invoice,
+    next: Invoice,
+    change: InvoiceSubscriberChange,
+  ): Promise<Invoice> {
+    const stored = this.nextVersion(current, next);
+    await transact(this.doc, [
+      this.versionedPut(current, stored),
+      ...this.subscribers.saveItems(change.current, change.next, change.events(stored)),
     ]);
     return stored;
   }
