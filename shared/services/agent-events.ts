@@ -71,9 +71,10 @@ async function subscriberAtSite(deps: ServiceDeps, tenantId: string, siteId: str
   return sub;
 }
 
+/** Appends to the timeline of a subscriber just read (subscriberAtSite), so without the existence check. */
 async function append(deps: ServiceDeps, tenantId: string, subscriberId: string, event: TimelineEvent) {
   try {
-    await deps.repos.subscribers.appendEvents(tenantId, subscriberId, [event]);
+    await deps.repos.subscribers.appendEvents(tenantId, subscriberId, [event], { knownToExist: true });
   } catch (error) {
     // A redelivered message: its event (same deterministic id) is already there.
     if (error instanceof ConflictError || error instanceof NotFoundError) return;

@@ -147,7 +147,13 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       await Promise.all(
         events.map(async (e) => {
           const { item } = this.eventItem(tenantId, { ...e, subscriberId });
-          if (item.Put) await this.doc.send(new PutCommand(item.Put));
+          if (!item.Put) return;
+          try {
+            await this.doc.send(new PutCommand(item.Put));
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            throw new ConflictError(`Timeline event ${e.id} is already recorded`, { cause: error });
+          }
         }),
       );
       return;
