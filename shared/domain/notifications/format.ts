@@ -32,19 +32,37 @@ const MINOR_FACTOR = 10 ** MINOR_DIGITS;
  */
 export type AmountStyle = "symbol" | "code";
 
+const numberFormatters = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Number formatters are costly to build (locale data is resolved each time) and immutable, so one
+ * per locale and use is kept: "grouped" for whole units, "minor" for the two-digit fraction.
+ */
+function numberFormatter(locale: string, use: "grouped" | "minor" | "plain"): Intl.NumberFormat {
+  const key = `${locale}|${use}`;
+  let f = numberFormatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(
+      locale,
+      use === "grouped"
+        ? { maximumFractionDigits: 0 }
+        : use === "minor"
+          ? { minimumIntegerDigits: MINOR_DIGITS, useGrouping: false }
+          : {},
+    );
+    numberFormatters.set(key, f);
+  }
+  return f;
+}
+
 /** Formats integer minor units without floating point; Bangla uses Bengali digits. */
 export function formatAmount(money: Money, language: NotificationLanguage, style: AmountStyle): string {
   const { symbol, latinLocale } = CURRENCIES[money.currency];
   const negative = money.amount < 0;
   const abs = Math.abs(money.amount);
   const locale = language === "bn" ? "bn-BD-u-nu-beng" : latinLocale;
-  const major = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(
-    Math.floor(abs / MINOR_FACTOR),
-  );
-  const minor = new Intl.NumberFormat(locale, {
-    minimumIntegerDigits: MINOR_DIGITS,
-    useGrouping: false,
-  }).format(abs % MINOR_FACTOR);
+  const major = numberFormatter(locale, "grouped").format(Math.floor(abs / MINOR_FACTOR));
+  const minor = numberFormatter(locale, "minor").format(abs % MINOR_FACTOR);
   const number = `${negative ? "-" : ""}${major}.${minor}`;
   return style === "symbol" ? `${symbol}${number}` : `${number} ${money.currency}`;
 }
@@ -96,6 +114,7 @@ export function formatOffsetDistance(offset: ReminderOffset, language: Notificat
   if (!m) return "";
   const count = Number(m[1]);
   const [one, many] = UNITS[language][m[2] as "d" | "h" | "m"];
-  const digits = language === "bn" ? new Intl.NumberFormat("bn-BD-u-nu-beng").format(count) : String(count);
+  const digits =
+    language === "bn" ? numberFormatter("bn-BD-u-nu-beng", "plain").format(count) : String(count);
   return `${digits} ${count === 1 ? one : many}`;
 }
