@@ -11,6 +11,7 @@ import {
   type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { withoutSdkLogging } from "../adapters/aws-client-hook.js";
 
 /**
  * What Lambda's DynamoDB event source mapping does, locally, on DynamoDB Local's own stream: poll
@@ -59,7 +60,7 @@ export async function startStreamTrigger(options: StreamTriggerOptions): Promise
   ddb.destroy();
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`Table ${options.tableName} has no stream`);
-  const streams = new DynamoDBStreamsClient(config);
+  const streams = withoutSdkLogging(new DynamoDBStreamsClient(config));
   const checkpoint = await readCheckpoint(options.checkpointFile, streamArn);
   const shards = new Map<string, ShardState>();
   const abort = new AbortController();

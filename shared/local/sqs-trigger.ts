@@ -6,6 +6,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { withoutSdkLogging } from "../adapters/aws-client-hook.js";
 
 /**
  * What Lambda's SQS event source mapping does, locally: long-poll a queue, hand batches to the
@@ -23,11 +24,13 @@ export async function startSqsTrigger(
   /** Queue attributes beyond the 30 s visibility timeout, e.g. a RedrivePolicy. */
   attributes: Readonly<Record<string, string>> = {},
 ): Promise<SqsTrigger> {
-  const client = new SQSClient({
-    endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = withoutSdkLogging(
+    new SQSClient({
+      endpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }),
+  );
   const created = await client.send(
     new CreateQueueCommand({ QueueName: queueName, Attributes: { VisibilityTimeout: "30", ...attributes } }),
   );
