@@ -23,7 +23,12 @@ export type Money = z.infer<typeof MoneySchema>;
 /** Normalised to millisecond precision so stored instants sort correctly as strings. */
 export const InstantSchema = z.iso
   .datetime({ offset: false, message: "must be a UTC timestamp like 2026-01-31T18:00:00Z" })
-  .overwrite((v) => new Date(v).toISOString());
+  // The format check does not stop the overwrite: a value it refused ("yesterday") stays as it is
+  // (and fails), rather than making toISOString throw a RangeError, a 500.
+  .overwrite((v) => {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? v : d.toISOString();
+  });
 
 export const TimeZoneSchema = z
   .string()
