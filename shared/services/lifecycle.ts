@@ -1,5 +1,6 @@
 import { NotFoundError, VersionConflictError } from "../domain/errors.js";
 import {
+  billingStartFor,
   commandFor,
   fire,
   type LifecyclePolicy,
@@ -17,6 +18,7 @@ import type { StoredSubscriber } from "../ports/repositories.js";
 import type { ScheduledFire } from "../ports/scheduler.js";
 import type { ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
+import { commitCycleInvoice, commitLapseWithFee } from "./invoices/cycle.js";
 import { sendReminder } from "./notifications.js";
 import { reminderPayLink } from "./payments/pay-links.js";
 import { timelineEvent } from "./timeline.js";
@@ -46,7 +48,12 @@ export async function loadContext(
     `Package ${subscriber.packageId}`,
   );
   const t = found(tenant, `Tenant ${tenantId}`);
-  return { tenant: t, sub: subscriber, pkg, policy: policyForTenant(t, t.lifecycle) };
+  return { tenant: t, sub: subscriber, pkg, policy: policyFor(t, pkg) };
+}
+
+/** The lifecycle policy of a subscriber on `pkg`: the tenant's, with the package's own reminders. */
+export function policyFor(tenant: Tenant, pkg: Package): LifecyclePolicy {
+  return policyForTenant(tenant, tenant.lifecycle, pkg);
 }
 
 /**
@@ -62,7 +69,9 @@ export function withEffects(
 ): StoredSubscriber {
   const next = transition.subscriber;
   const command = transition.commands[transition.commands.length - 1] ?? ctx.sub.pendingCommand;
-  return { ...next, nextAction: nextAction(next, pkgAfter, ctx.policy, now), pendingCommand: command };
+  // The next action is scheduled under the policy of the package the subscriber ends up on.
+  const policy = pkgAfter === ctx.pkg ? ctx.policy : policyFor(ctx.tenant, pkgAfter);
+  return { ...next, nextAction: nextAction(next, pkgAfter, policy, now), pendingCommand: command };
 }
 
 /** Commits a transition (optimistic lock on the version read), then delivers its effects. */
@@ -177,7 +186,10 @@ export async function handleFire(deps: LifecycleDeps, input: ScheduledFire): Pro
     }
     let saved: StoredSubscriber;
     try {
-      saved = await commitTransition(deps, ctx, result.transition, now);
+      if (result.invoice) saved = await commitCycleInvoice(deps, ctx, result.transition, result.invoice, now);
+      else if (result.lateFee)
+        saved = await commitLapseWithFee(deps, ctx, result.transition, result.lateFee, now);
+      else saved = await commitTransition(deps, ctx, result.transition, now);
       log.info("fire applied", { version: result.transition.subscriber.version });
     } catch (error) {
       // Someone changed the subscriber meanwhile: decide again on what is stored now.
@@ -245,7 +257,10 @@ export async function sweep(deps: LifecycleDeps, limit = 500): Promise<SweepRepo
   return { found: overdue.length, delivered, fired, failed };
 }
 
-/** The command a brand-new subscriber starts with, and its first due action. */
+/**
+ * The command a brand-new subscriber starts with, where its invoices start from (a postpaid
+ * joiner's first invoice prorates from the join), and its first due action.
+ */
 export function provisioned(
   sub: StoredSubscriber,
   pkg: Package,
@@ -253,9 +268,11 @@ export function provisioned(
   now: Date,
 ): StoredSubscriber {
   const moment = { at: now, now };
+  const billingStart = billingStartFor(pkg, policy, now);
+  const billed: StoredSubscriber = billingStart ? { ...sub, billedThrough: billingStart } : sub;
   return {
-    ...sub,
-    nextAction: nextAction(sub, pkg, policy, now),
-    pendingCommand: commandFor(sub, pkg, policy, "provisioned", moment),
+    ...billed,
+    nextAction: nextAction(billed, pkg, policy, now),
+    pendingCommand: commandFor(billed, pkg, policy, "provisioned", moment),
   };
 }

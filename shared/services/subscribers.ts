@@ -1,19 +1,20 @@
 import { ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import { nextDueInstant, policyForTenant, validityMs } from "../domain/lifecycle/index.js";
+import { firstDueInstant, validityMs } from "../domain/lifecycle/index.js";
 import type { Package } from "../domain/schemas/package.js";
 import type { CreateSubscriberInput, Subscriber, SubscriberListQuery } from "../domain/schemas/subscriber.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
 import type { Page, PageRequest, StoredSubscriber } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, found, idempotentCreate } from "./idempotent-create.js";
-import { deliver, provisioned } from "./lifecycle.js";
+import { deliver, policyFor, provisioned } from "./lifecycle.js";
 import { timelineEvent } from "./timeline.js";
 
 /**
  * A new subscriber starts active with its first router command (provisioning) in the outbox and
  * its first due action scheduled. Prepaid expiry defaults to now + the package validity; postpaid
- * to the first due instant after now in the tenant's time zone.
+ * to the due instant of its first bill in the tenant's time zone (the next billing day, or today
+ * for a bill every N days).
  */
 export async function createSubscriber(
   deps: ServiceDeps,
@@ -31,7 +32,7 @@ export async function createSubscriber(
       { path: "packageId", message: "no such package, or it is archived" },
     ]);
   }
-  const policy = policyForTenant(found(tenant, `Tenant ${caller.tenantId}`), tenant?.lifecycle);
+  const policy = policyFor(found(tenant, `Tenant ${caller.tenantId}`), pkg);
   const at = now.toISOString();
   const subscriber: StoredSubscriber = provisioned(
     {
@@ -76,7 +77,7 @@ export async function createSubscriber(
 
 function defaultExpiry(pkg: Package, timeZone: string, now: Date): string {
   if (pkg.billing.type === "prepaid") return new Date(now.getTime() + validityMs(pkg)).toISOString();
-  return nextDueInstant(pkg.billing, timeZone, now).toISOString();
+  return firstDueInstant(pkg.billing, timeZone, now).toISOString();
 }
 
 export async function getSubscriber(deps: ServiceDeps, caller: Caller, id: string): Promise<Subscriber> {

@@ -7,7 +7,13 @@ import type { Package } from "../schemas/package.js";
 import type { Actor } from "../schemas/timeline.js";
 import { expiresAtOf, isConnected, validityMs } from "./entitlement.js";
 import { type LifecyclePolicy, type LifecycleSubscriber, offsetSeconds } from "./policy.js";
-import { billedAtForDue, billingInstantFrom, dueInstantFor } from "./postpaid.js";
+import {
+  billedAtForDue,
+  billingInstantFrom,
+  dueInstantFor,
+  firstBillingInstant,
+  isInterval,
+} from "./postpaid.js";
 import { renew } from "./renew.js";
 import type { Moment, Transition } from "./transition.js";
 import { leaveQuietHours } from "./zoned-time.js";
@@ -88,9 +94,15 @@ export function invoiceAction(
   };
 }
 
-/** Where `billedThrough` starts for a new subscriber: a monthly joiner's first invoice prorates from here. */
-export function billingStartFor(pkg: Package, joinedAt: Date): string | undefined {
-  return pkg.billing.type === "postpaid" ? joinedAt.toISOString() : undefined;
+/**
+ * Where `billedThrough` starts for a new postpaid subscriber: a monthly joiner's first invoice
+ * prorates from the join; an every-N-days series starts billing on the joining day itself.
+ */
+export function billingStartFor(pkg: Package, policy: LifecyclePolicy, joinedAt: Date): string | undefined {
+  if (pkg.billing.type !== "postpaid") return undefined;
+  return isInterval(pkg.billing)
+    ? firstBillingInstant(pkg.billing, policy.timeZone, joinedAt).toISOString()
+    : joinedAt.toISOString();
 }
 
 export interface CycleInvoice {

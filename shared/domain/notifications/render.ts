@@ -26,6 +26,9 @@ export interface MessageContext {
   readonly payLink?: string | undefined;
   /** Needed by "reminder_before" for "expires in 5 days". */
   readonly offset?: ReminderOffset | undefined;
+  /** Invoices: its number ("INV-000123") and billing period in words. */
+  readonly invoiceNumber?: string | undefined;
+  readonly period?: string | undefined;
 }
 
 export interface RenderedSms {
@@ -98,6 +101,8 @@ function variables(ctx: MessageContext, style: AmountStyle): Vars {
     dueDate: formatDateTime(ctx.dueAt, ctx.timeZone, ctx.language),
     remaining: ctx.offset ? formatOffsetDistance(ctx.offset, ctx.language) : "",
     payLink: clean(ctx.payLink ?? ""),
+    invoice: clean(ctx.invoiceNumber ?? ""),
+    period: clean(ctx.period ?? ""),
   };
 }
 

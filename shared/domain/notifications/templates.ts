@@ -3,10 +3,11 @@ import type { NotificationLanguage } from "./format.js";
 /**
  * Message texts. Placeholders: {name} subscriber, {package} package name, {amount} price,
  * {dueDate} expiry in the tenant's zone, {remaining} "5 days" (before-expiry only), {isp} tenant
- * name, {payLink}, and {action}: the closing call to act, with or without a payment link.
+ * name, {payLink}, {invoice} invoice number and {period} its billing period (invoices only), and
+ * {action}: the closing call to act, with or without a payment link.
  * English SMS texts stay in the GSM 7-bit alphabet, so the variables decide the encoding.
  */
-export type MessageKind = "reminder_before" | "reminder_due" | "reminder_after" | "receipt";
+export type MessageKind = "reminder_before" | "reminder_due" | "reminder_after" | "receipt" | "invoice";
 
 export interface MessageTemplate {
   readonly sms: string;
@@ -58,6 +59,16 @@ export const TEMPLATES: Record<NotificationLanguage, Record<MessageKind, Message
       subject: "{isp}: payment received",
       email: `Dear {name},\n\nWe received your payment of {amount} for {package}. Your internet is active until {dueDate}.${EN_SIGN_OFF}`,
     },
+    invoice: {
+      sms: "Dear {name}, {isp} invoice {invoice} for {package}: {amount} due by {dueDate}. {action}",
+      smsShort: "{isp}: invoice {invoice}, {amount} due by {dueDate}. {action}",
+      subject: "{isp}: invoice {invoice}",
+      email: `Dear {name},\n\nYour {isp} invoice {invoice} for {package} ({period}) comes to {amount}, due by {dueDate}.\n\n{action}${EN_SIGN_OFF}`,
+      action: {
+        withLink: "Pay: {payLink}",
+        withoutLink: "Please pay by the due date to stay connected.",
+      },
+    },
   },
   bn: {
     reminder_before: {
@@ -95,6 +106,16 @@ export const TEMPLATES: Record<NotificationLanguage, Record<MessageKind, Message
       smsShort: "{isp}: {amount} পেমেন্ট পেয়েছি ({package})। মেয়াদ {dueDate} পর্যন্ত।",
       subject: "{isp}: পেমেন্ট গ্রহণের রসিদ",
       email: `প্রিয় {name},\n\nআপনার {amount} পেমেন্ট ({package}) আমরা পেয়েছি। আপনার ইন্টারনেটের মেয়াদ {dueDate} পর্যন্ত।${BN_SIGN_OFF}`,
+    },
+    invoice: {
+      sms: "প্রিয় {name}, {isp} বিল {invoice} ({package}): {amount}, পরিশোধের শেষ সময় {dueDate}। {action}",
+      smsShort: "{isp}: বিল {invoice}, {amount}, শেষ সময় {dueDate}। {action}",
+      subject: "{isp}: বিল {invoice}",
+      email: `প্রিয় {name},\n\nআপনার {isp} বিল {invoice} ({package}, {period}): {amount}, পরিশোধের শেষ সময় {dueDate}।\n\n{action}${BN_SIGN_OFF}`,
+      action: {
+        withLink: "পরিশোধ করুন: {payLink}",
+        withoutLink: "সংযোগ চালু রাখতে শেষ সময়ের আগে পরিশোধ করুন।",
+      },
     },
   },
 };

@@ -131,7 +131,7 @@ export class World {
           )
         : nextDueInstant(first.billing, this.policy.timeZone, this.now);
     const { billedThrough: _ahead, ...unbilled } = base;
-    const billingStart = billingStartFor(first, this.now);
+    const billingStart = billingStartFor(first, this.policy, this.now);
     this.sub = {
       ...unbilled,
       packageId: first.id,
