@@ -10,7 +10,7 @@ export const CORS_ALLOWED_HEADERS = ["authorization", "content-type", "idempoten
 export const CORS_ALLOWED_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"];
 /** How long browsers may cache a preflight answer. */
 export const CORS_MAX_AGE_SECONDS = 600;
-export const CORS_EXPOSED_HEADERS = ["idempotent-replayed", "location"];
+export const CORS_EXPOSED_HEADERS = ["idempotent-replayed", "location", "next-cursor", "content-disposition"];
 
 export function corsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CorsConfig {
   const raw = env.CORS_ALLOWED_ORIGINS ?? "";

@@ -1,4 +1,4 @@
-import type { InvoiceStatus } from "../domain/schemas/invoice.js";
+import type { InvoiceFigures } from "../domain/reports/summary.js";
 import type { SubscriberStatus } from "../domain/schemas/subscriber.js";
 import type { Tenant, TenantBranding } from "../domain/schemas/tenant.js";
 
@@ -21,14 +21,7 @@ export interface InvoiceLinkRepository {
   get(tenantId: string, secretHash: string): Promise<StoredInvoiceLink | undefined>;
 }
 
-/** What a report needs of an invoice (read with a projection, not the whole item). */
-export interface InvoiceFigures {
-  readonly status: InvoiceStatus;
-  readonly currency: string;
-  readonly total: number;
-  readonly amountPaid: number;
-  readonly dueAt: string;
-}
+export type { InvoiceFigures };
 
 /** The daily summary's setup; the Telegram bot token only sealed (SecretBox, its own purpose). */
 export interface StoredDailySummary {

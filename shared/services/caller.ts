@@ -10,6 +10,7 @@ import type { SiteQueue } from "../ports/queue.js";
 import type { Repositories } from "../ports/repositories.js";
 import type { SubscriberScheduler } from "../ports/scheduler.js";
 import type { SecretBox } from "../ports/secret-box.js";
+import type { TelegramSender } from "../ports/telegram.js";
 
 /** Who is asking, resolved from the credential by the authorizer. */
 export interface Caller {
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   readonly metrics?: Metrics;
   /** Short-lived AWS credentials for enrolled edge agents; wired only where that route is served. */
   readonly agentCredentials?: AgentCredentialIssuer;
+  /** The Telegram Bot API, for the admins' daily summary; wired where that summary is sent. */
+  readonly telegram?: TelegramSender;
   /** Online payment gateways and the box their per-tenant credentials are sealed in. */
   readonly payments: {
     readonly gateways: GatewayDirectory;

@@ -25,7 +25,14 @@ afterAll(async () => {
 });
 
 /** Operations with no tenant-B resource in their path: checked by what they return or create. */
-const LIST_OPS = ["listPackages", "listSubscribers", "listSites", "listApiKeys", "listPayments"];
+const LIST_OPS = [
+  "listPackages",
+  "listSubscribers",
+  "listSites",
+  "listApiKeys",
+  "listPayments",
+  "listInvoices",
+];
 const CREATE_OPS = ["createPackage", "createSite", "createApiKey", "createSubscriber"];
 /**
  * Path parameters that name a setting of the caller's own tenant (a gateway), not a record of B's;

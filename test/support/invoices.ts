@@ -17,6 +17,8 @@ export interface SeedInvoice {
   readonly currency?: "BDT" | "INR";
   /** When it was issued; the period start by default. */
   readonly issuedAt?: string;
+  /** Instead of the postpaid calendar's due date. */
+  readonly dueAt?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function seedInvoice(repo: InvoiceRepository, options: SeedInvoice)
     taxRateBasisPoints: options.taxRateBasisPoints,
     now: issued,
   });
-  const { invoice } = await repo.create(draft);
+  const { invoice } = await repo.create(options.dueAt ? { ...draft, dueAt: options.dueAt } : draft);
   const status = options.status ?? "open";
   if (status === "open") return invoice;
   const now = new Date(issued.getTime() + 86_400_000);

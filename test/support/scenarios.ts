@@ -8,6 +8,7 @@ import { createEnrollmentCode } from "../../shared/services/site-agents.js";
 import { createNas, createSite } from "../../shared/services/sites.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { nasBody, packageBody, subscriberBody, type TenantWorld } from "./api.js";
+import { seedInvoice } from "./invoices.js";
 
 export interface Request {
   method: string;
@@ -46,6 +47,23 @@ const fresh = {
       { url: "https://hooks.example.com/isp", events: ["*"], enabled: true },
       { allowLoopback: false },
     );
+  },
+  /** An open invoice of the world's subscriber (generation is not an API route: the repository). */
+  invoice: async (w: TenantWorld, deps: ServiceDeps) =>
+    (await seedInvoice(deps.repos.invoices, { tenantId: w.tenantId, subscriberId: w.subscriberId })).id,
+  /** The daily summary by e-mail, created or replaced; returns its version. */
+  dailySummary: async (w: TenantWorld, deps: ServiceDeps) => {
+    const current = await deps.repos.reports.getDailySummary(w.tenantId);
+    const next = {
+      tenantId: w.tenantId,
+      enabled: true,
+      hour: 8,
+      emails: ["noc@isp.example.net"],
+      updatedAt: new Date().toISOString(),
+      version: (current?.version ?? 0) + 1,
+    };
+    await deps.repos.reports.putDailySummary(next, current?.version ?? 0);
+    return next.version;
   },
   key: async (w: TenantWorld, deps: ServiceDeps) => {
     const { stored } = mintApiKey(w.tenantId, "fresh", "readonly", "test", new Date().toISOString());
@@ -212,6 +230,64 @@ export const scenarios: Record<string, Scenario> = {
   },
   listWebhookDeliveries: async () => ({ method: "GET", path: "/v1/event-subscription/deliveries" }),
 
+  listInvoices: async (w, d) => {
+    await fresh.invoice(w, d);
+    return { method: "GET", path: "/v1/invoices" };
+  },
+  getInvoice: async (w, d) => ({ method: "GET", path: `/v1/invoices/${await fresh.invoice(w, d)}` }),
+  getInvoicePdf: async (w, d) => ({ method: "GET", path: `/v1/invoices/${await fresh.invoice(w, d)}/pdf` }),
+  createInvoiceLink: async (w, d) => ({
+    method: "POST",
+    path: `/v1/invoices/${await fresh.invoice(w, d)}/links?expiresInDays=30`,
+  }),
+  listSubscriberInvoices: async (w) => ({
+    method: "GET",
+    path: `/v1/subscribers/${w.subscriberId}/invoices`,
+  }),
+  billingSummary: async () => ({ method: "GET", path: "/v1/reports/billing-summary?month=2026-03" }),
+  listDues: async () => ({ method: "GET", path: "/v1/reports/dues?days=7" }),
+  exportInvoicesCsv: async () => ({ method: "GET", path: "/v1/reports/invoices.csv" }),
+  exportPaymentsCsv: async () => ({ method: "GET", path: "/v1/reports/payments.csv" }),
+  previewDailySummary: async () => ({ method: "GET", path: "/v1/reports/daily-summary" }),
+  getDailySummarySettings: async (w, d) => {
+    await fresh.dailySummary(w, d);
+    return { method: "GET", path: "/v1/reports/daily-summary/settings" };
+  },
+  putDailySummarySettings: async (w, d) => ({
+    method: "PUT",
+    path: "/v1/reports/daily-summary/settings",
+    body: {
+      enabled: true,
+      hour: 7,
+      emails: ["owner@isp.example.net"],
+      telegram: { chatId: "-1001234567890", botToken: `123456789:${"A".repeat(35)}` },
+      version: (await d.repos.reports.getDailySummary(w.tenantId))?.version ?? 0,
+    },
+  }),
+  deleteDailySummarySettings: async (w, d) => {
+    await fresh.dailySummary(w, d);
+    return { method: "DELETE", path: "/v1/reports/daily-summary/settings" };
+  },
+  sendDailySummary: async (w, d) => {
+    await fresh.dailySummary(w, d);
+    return { method: "POST", path: "/v1/reports/daily-summary/send" };
+  },
+  getTenant: async () => ({ method: "GET", path: "/v1/tenant" }),
+  putTenantBranding: async () => ({
+    method: "PUT",
+    path: "/v1/tenant/branding",
+    body: {
+      displayName: "Fiber Net",
+      logoUrl: "https://isp.example.net/logo.png",
+      accentColor: "#0A7D32",
+      address: "House 1, Road 2",
+      phone: "+8801711000000",
+      email: "billing@isp.example.net",
+      website: "https://isp.example.net",
+      invoiceFooter: "BIN 000123456",
+    },
+  }),
+
   listApiKeys: async () => ({ method: "GET", path: "/v1/api-keys" }),
   createApiKey: async () => ({
     method: "POST",
@@ -271,6 +347,22 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   putEventSubscription: OWNER,
   deleteEventSubscription: OWNER,
   rotateEventSubscriptionSecret: OWNER,
+  listInvoices: READ,
+  getInvoice: READ,
+  getInvoicePdf: READ,
+  listSubscriberInvoices: READ,
+  createInvoiceLink: ["owner", "admin", "billing", "support"],
+  billingSummary: READ,
+  listDues: READ,
+  exportInvoicesCsv: READ,
+  exportPaymentsCsv: READ,
+  previewDailySummary: READ,
+  getDailySummarySettings: READ,
+  putDailySummarySettings: OWNER,
+  deleteDailySummarySettings: OWNER,
+  sendDailySummary: MONEY,
+  getTenant: READ,
+  putTenantBranding: MONEY,
   listApiKeys: OWNER,
   createApiKey: OWNER,
   revokeApiKey: OWNER,

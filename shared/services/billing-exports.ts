@@ -1,0 +1,189 @@
+import * as z from "zod";
+import type { Invoice } from "../domain/schemas/invoice.js";
+import { InvoiceListQuerySchema } from "../domain/schemas/invoice-query.js";
+import { type Payment, PaymentListQuerySchema } from "../domain/schemas/payment.js";
+import type { Subscriber } from "../domain/schemas/subscriber.js";
+import { csvField, csvRecord, csvText, minorToDecimal } from "../http/csv.js";
+import type { Page, PageRequest } from "../ports/repositories.js";
+import type { Caller, ServiceDeps } from "./caller.js";
+import { listInvoices } from "./invoice-reads.js";
+
+/**
+ * CSV exports of invoices and payments (`GET /v1/reports/invoices.csv`, `.../payments.csv`): the
+ * same filters as the JSON lists, up to `limit` rows a file (default 1000, at most 5000); when more
+ * match, the `Next-Cursor` header carries the cursor for the next file. Every amount comes twice:
+ * in minor units (`*_minor`, exact) and as a decimal in major units.
+ */
+const ExportPageShape = {
+  limit: z.coerce.number().int().min(1).max(5000).default(1000).meta({ description: "Rows, 1-5000" }),
+  cursor: z.string().max(2048).optional().meta({ description: "Next-Cursor of the previous file" }),
+};
+export const InvoiceExportQuerySchema = InvoiceListQuerySchema.extend(ExportPageShape).strict();
+export const PaymentExportQuerySchema = PaymentListQuerySchema.extend(ExportPageShape).strict();
+
+export interface CsvFile {
+  readonly text: string;
+  readonly nextCursor?: string | undefined;
+}
+
+/** Reads pages until `limit` rows or the end (a filtered page may come back short). */
+async function collect<T>(
+  page: PageRequest,
+  read: (request: PageRequest) => Promise<Page<T>>,
+): Promise<{ rows: T[]; nextCursor?: string | undefined }> {
+  const rows: T[] = [];
+  let cursor = page.cursor;
+  do {
+    const out = await read({ limit: Math.min(100, page.limit - rows.length), cursor });
+    rows.push(...out.items);
+    cursor = out.nextCursor;
+  } while (cursor && rows.length < page.limit);
+  return { rows, nextCursor: cursor };
+}
+
+/** Names for the rows' subscribers, each read once, ten at a time. */
+async function subscriberNames(
+  deps: ServiceDeps,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, Subscriber | undefined>> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, Subscriber | undefined>();
+  for (let i = 0; i < unique.length; i += 10) {
+    const batch = unique.slice(i, i + 10);
+    const subs = await Promise.all(batch.map((id) => deps.repos.subscribers.get(tenantId, id)));
+    batch.forEach((id, j) => {
+      found.set(id, subs[j]);
+    });
+  }
+  return found;
+}
+
+const INVOICE_COLUMNS = [
+  "number",
+  "invoice_id",
+  "status",
+  "subscriber_id",
+  "subscriber_name",
+  "username",
+  "period_start",
+  "period_end",
+  "issued_at",
+  "due_at",
+  "currency",
+  "subtotal_minor",
+  "tax_minor",
+  "total_minor",
+  "paid_minor",
+  "balance_minor",
+  "total",
+  "paid",
+  "balance",
+];
+
+export async function exportInvoices(
+  deps: ServiceDeps,
+  caller: Caller,
+  query: z.infer<typeof InvoiceListQuerySchema>,
+  page: PageRequest,
+): Promise<CsvFile> {
+  const { rows, nextCursor } = await collect<Invoice>(page, (request) =>
+    listInvoices(deps, caller, query, request),
+  );
+  const names = await subscriberNames(
+    deps,
+    caller.tenantId,
+    rows.map((r) => r.subscriberId),
+  );
+  let text = csvRecord(INVOICE_COLUMNS);
+  for (const i of rows) {
+    const sub = names.get(i.subscriberId);
+    const balance = i.status === "void" ? 0 : Math.max(0, i.total - i.amountPaid);
+    text += csvRecord([
+      csvField(i.number),
+      csvField(i.id),
+      csvField(i.status),
+      csvField(i.subscriberId),
+      csvText(sub?.name),
+      csvText(sub?.username),
+      csvField(i.period.start),
+      csvField(i.period.end),
+      csvField(i.createdAt),
+      csvField(i.dueAt),
+      csvField(i.currency),
+      csvField(i.subtotal),
+      csvField(i.tax),
+      csvField(i.total),
+      csvField(i.amountPaid),
+      csvField(balance),
+      csvField(minorToDecimal(i.total)),
+      csvField(minorToDecimal(i.amountPaid)),
+      csvField(minorToDecimal(balance)),
+    ]);
+  }
+  return { text, nextCursor };
+}
+
+const PAYMENT_COLUMNS = [
+  "payment_id",
+  "created_at",
+  "settled_at",
+  "status",
+  "gateway",
+  "method",
+  "subscriber_id",
+  "subscriber_name",
+  "username",
+  "currency",
+  "amount_minor",
+  "paid_minor",
+  "refunded_minor",
+  "amount",
+  "paid",
+  "refunded",
+  "gateway_txn_id",
+  "reference",
+];
+
+export async function exportPayments(
+  deps: ServiceDeps,
+  caller: Caller,
+  query: z.infer<typeof PaymentListQuerySchema>,
+  page: PageRequest,
+): Promise<CsvFile> {
+  const { rows, nextCursor } = await collect<Payment>(page, (request) =>
+    deps.repos.payments.list(caller.tenantId, query, request),
+  );
+  const names = await subscriberNames(
+    deps,
+    caller.tenantId,
+    rows.map((r) => r.subscriberId),
+  );
+  let text = csvRecord(PAYMENT_COLUMNS);
+  for (const p of rows) {
+    const sub = names.get(p.subscriberId);
+    const paid = p.status === "settled" ? (p.paidAmount ?? p.amount).amount : 0;
+    const refunded = p.refundedAmount ?? 0;
+    text += csvRecord([
+      csvField(p.id),
+      csvField(p.createdAt),
+      csvField(p.settledAt),
+      csvField(p.status),
+      csvField(p.gateway),
+      csvField(p.manualMethod),
+      csvField(p.subscriberId),
+      csvText(sub?.name),
+      csvText(sub?.username),
+      csvField(p.amount.currency),
+      csvField(p.amount.amount),
+      csvField(paid),
+      csvField(refunded),
+      csvField(minorToDecimal(p.amount.amount)),
+      csvField(minorToDecimal(paid)),
+      csvField(minorToDecimal(refunded)),
+      csvText(p.gatewayTxnId),
+      csvText(p.reference),
+    ]);
+  }
+  return { text, nextCursor };
+}
