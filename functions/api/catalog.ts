@@ -1,6 +1,7 @@
 import type { Operation } from "../../shared/http/operation.js";
 import { agentOperations } from "./operations/agent.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
+import { billingOperations } from "./operations/billing.js";
 import { eventSubscriptionOperations } from "./operations/event-subscriptions.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
@@ -37,6 +38,9 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   { name: "pay", entry: "functions/api/pay.ts", operations: payOperations },
   // The ISP's webhook for outbound events; seals its signing secret (KMS, its own purpose).
   { name: "events", entry: "functions/api/events.ts", operations: eventSubscriptionOperations },
+  // Invoices (read side, links, HTML and PDF), reports and CSV exports, tenant branding; seals and
+  // opens the daily summary's Telegram bot token and sends it by e-mail and Telegram on request.
+  { name: "billing", entry: "functions/api/billing.ts", operations: billingOperations },
 ];
 
 /** The API function that seals webhook signing secrets (infra/constructs/outbound-events.ts grants it). */
@@ -54,6 +58,8 @@ export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
 export const SWEEP_ENTRY = "functions/sweep.ts";
 /** Every few minutes: pending payments re-queried at their gateways (minutes, then hours). */
 export const PAYMENT_SWEEP_ENTRY = "functions/payment-sweep.ts";
+/** Every hour: each tenant's daily summary to its admins, once a local day from its chosen hour. */
+export const DAILY_SUMMARY_ENTRY = "functions/daily-summary.ts";
 /** The table's stream consumer: public events onto the bus and into the webhook delivery queue. */
 export const OUTBOUND_EVENTS_ENTRY = "functions/outbound-events.ts";
 /** The webhook delivery queue's consumer: signed POSTs, retried with backoff. */
