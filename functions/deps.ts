@@ -53,8 +53,10 @@ function notifierFor(config: ApiConfig): Notifier {
  * *_ENDPOINT variables point the same SDK clients at the local cloud's stand-ins; a bench may watch
  * the clients (shared/adapters/aws-client-hook.ts), which changes nothing when none does.
  */
-export function functionDeps(config: ApiConfig = loadApiConfig()): ServiceDeps {
+export function functionDeps(given?: ApiConfig): ServiceDeps {
   if (cached) return cached;
+  // Not a default parameter: that would parse the environment again on every invocation.
+  const config = given ?? loadApiConfig();
   const local = { credentials: { accessKeyId: "local", secretAccessKey: "local" } };
   const region = config.AWS_REGION;
   const doc = observed({
