@@ -1,12 +1,13 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { Schedule } from "aws-cdk-lib/aws-scheduler";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import {
   AGENT_EVENTS_ENTRY,
+  AGENT_EVENTS_QUEUE_URL_ENV,
   type ApiFunctionSpec,
   AUTHORIZER_ENTRY,
   EVENT_SUBSCRIPTION_API_FUNCTION,
@@ -26,6 +27,7 @@ import { Operations } from "./constructs/operations.js";
 import type { OutboundEventChannels } from "./constructs/outbound-event-channels.js";
 import { OutboundEvents } from "./constructs/outbound-events.js";
 import { PaymentSweep } from "./constructs/payment-sweep.js";
+import { AGENT_EVENTS_DRAIN_RATE, drainAsyncInvoke, scheduleQueueDrain } from "./constructs/queue-drain.js";
 import { SubscriberLifecycle } from "./constructs/subscriber-lifecycle.js";
 import { SubscriberMessaging } from "./constructs/subscriber-messaging.js";
 import { grantTableAccess } from "./constructs/table-access.js";
@@ -108,6 +110,8 @@ export class StatelessStack extends Stack {
   readonly authorizer: NodeLambda;
   readonly lifecycle: SubscriberLifecycle;
   readonly agentEvents: NodeLambda;
+  /** The recurring schedule that drains the agent-events queue. */
+  readonly agentEventsDrain: Schedule;
   readonly paymentSweep: PaymentSweep;
   /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
   readonly edgeAgent: EdgeAgentAccess | undefined;
@@ -198,22 +202,29 @@ export class StatelessStack extends Stack {
 
     // Results, heartbeats and session reports from edge agents. Reconciling drift re-sends a state
     // to a site queue, so this function gets the subscriber-change grants too.
+    // Drained every AGENT_EVENTS_DRAIN_RATE rather than by an event source mapping (queue-drain.ts).
     this.agentEvents = new NodeLambda(this, "AgentEvents", {
       ...lambdaDefaults,
       entry: AGENT_EVENTS_ENTRY,
-      description: `agent events consumer (${config.stage})`,
+      description: `agent events drain (${config.stage})`,
       environment,
-      timeout: Duration.seconds(30),
+      // Batches until 15 s are left (functions/agent-events.ts); each inside the queue's 60 s visibility.
+      timeout: Duration.seconds(60),
+      asyncInvoke: drainAsyncInvoke(AGENT_EVENTS_DRAIN_RATE),
     });
     grantTableAccess(table, this.agentEvents.function, "api");
     this.lifecycle.grantSubscriberChanges(this.agentEvents);
-    this.agentEvents.function.addEventSource(
-      new SqsEventSource(props.agentEventsQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-      }),
-    );
+    this.agentEventsDrain = scheduleQueueDrain(this, "AgentEventsDrain", {
+      consumer: this.agentEvents,
+      queue: props.agentEventsQueue,
+      queueUrlVariable: AGENT_EVENTS_QUEUE_URL_ENV,
+      rate: AGENT_EVENTS_DRAIN_RATE,
+      group: this.lifecycle.opsScheduleGroup,
+      groupName: this.lifecycle.opsScheduleGroupName,
+      deadLetterQueue: props.schedulerDeadLetterQueue,
+      name: "agent-events drain",
+      stage: config.stage,
+    });
     new CfnOutput(this, "AgentEventsQueueUrl", {
       value: props.agentEventsQueue.queueUrl,
       description: "queue.eventsUrl for every edge agent's configuration",
@@ -250,6 +261,13 @@ export class StatelessStack extends Stack {
       webhookRouteKey: GATEWAY_WEBHOOK_ROUTE,
       subscriberScheduleGroupName: props.scheduleGroupName,
       lifecycle: this.lifecycle,
+      drainedQueues: [
+        {
+          queue: props.agentEventsQueue,
+          name: "agent events",
+          maxAge: AGENT_EVENTS_DRAIN_RATE.plus(Duration.minutes(8)),
+        },
+      ],
     });
   }
 }

@@ -52,8 +52,10 @@ export const GATEWAY_CREDENTIAL_FUNCTIONS = ["payments", "pay"] as const;
 export const AUTHORIZER_ENTRY = "functions/authorizer.ts";
 /** EventBridge Scheduler's target: one subscriber's due action. */
 export const LIFECYCLE_ENTRY = "functions/lifecycle.ts";
-/** The shared agent-events queue's consumer: results, heartbeats, session reports. */
+/** Drains the shared agent-events queue on a schedule: results, heartbeats, session reports. */
 export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
+/** The agent-events queue's URL, read by the drain of AGENT_EVENTS_ENTRY (set by the stack). */
+export const AGENT_EVENTS_QUEUE_URL_ENV = "AGENT_EVENTS_QUEUE_URL";
 /** Every few minutes: overdue actions and undelivered commands. */
 export const SWEEP_ENTRY = "functions/sweep.ts";
 /** Every few minutes: pending payments re-queried at their gateways (minutes, then hours). */

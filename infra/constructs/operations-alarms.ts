@@ -1,3 +1,4 @@
+import type { Duration } from "aws-cdk-lib";
 import {
   Alarm,
   ComparisonOperator,
@@ -30,6 +31,16 @@ export interface OperationsAlarmsProps {
   readonly webhookRouteKey: string;
   /** Groups whose schedules deliver work: the subscribers' one-per-subscriber group and the ops group. */
   readonly scheduleGroups: readonly IScheduleGroup[];
+  /** Queues drained on a schedule (queue-drain.ts) whose oldest message must not get older than this. */
+  readonly drainedQueues?: readonly DrainedQueue[];
+}
+
+export interface DrainedQueue {
+  readonly queue: IQueue;
+  /** In the alarm's name and description ("agent events"). */
+  readonly name: string;
+  /** A few drain intervals: older means the drain stopped or cannot keep up. */
+  readonly maxAge: Duration;
 }
 
 /**
@@ -58,6 +69,7 @@ export class OperationsAlarms extends Construct {
   readonly webhookErrors: Alarm;
   readonly scheduleDeliveryFailures: Alarm[];
   readonly scheduleTargetErrors: Alarm[];
+  readonly drainBacklogs: Alarm[];
   private readonly action: SnsAction;
   private readonly prefix: string;
 
@@ -74,6 +86,7 @@ export class OperationsAlarms extends Construct {
     this.webhookErrors = this.addWebhookErrors(props.api, props.webhookRouteKey);
     this.scheduleDeliveryFailures = props.scheduleGroups.map((g) => this.addScheduleDeliveryFailures(g));
     this.scheduleTargetErrors = props.scheduleGroups.map((g) => this.addScheduleTargetErrors(g));
+    this.drainBacklogs = (props.drainedQueues ?? []).map((q) => this.addDrainBacklog(q));
 
     // A DLQ defined after this construct would otherwise go unwatched: fail synthesis instead.
     this.node.addValidation({
@@ -143,6 +156,24 @@ export class OperationsAlarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * A queue drained on a schedule has no event source whose errors or throttles would show: its
+   * oldest message getting old is the sign the drain stopped (schedule, permissions, a crash) or
+   * falls behind, in two consecutive periods so one slow tick is not news.
+   */
+  private addDrainBacklog({ queue, name, maxAge }: DrainedQueue): Alarm {
+    return this.add(`DrainBacklog${name.replaceAll(/[^A-Za-z0-9]/g, "")}`, {
+      name: `${name} waiting`,
+      description: `The oldest message on the ${name} queue has waited more than ${maxAge.toMinutes()} minutes in two consecutive periods: its scheduled drain is not running or cannot keep up. Check the drain function's errors and duration and the ops schedule group's deliveries.`,
+      metric: queue.metricApproximateAgeOfOldestMessage({ statistic: "Maximum", period: OPERATIONS_PERIOD }),
+      threshold: maxAge.toSeconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      // An empty queue publishes nothing once inactive: nothing waits.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }

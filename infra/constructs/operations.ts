@@ -4,7 +4,7 @@ import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import type { AdminApi } from "./admin-api.js";
 import { NodeLambda } from "./node-lambda.js";
-import { OperationsAlarms } from "./operations-alarms.js";
+import { type DrainedQueue, OperationsAlarms } from "./operations-alarms.js";
 import { OperationsDashboard } from "./operations-dashboard.js";
 import { deadLetterQueuesIn } from "./operations-metrics.js";
 import type { SubscriberLifecycle } from "./subscriber-lifecycle.js";
@@ -19,6 +19,8 @@ export interface OperationsProps {
   readonly subscriberScheduleGroupName: string;
   /** Gives the ops schedule group (the sweeps). */
   readonly lifecycle: SubscriberLifecycle;
+  /** Queues drained on a schedule, alarmed when their oldest message gets old. */
+  readonly drainedQueues?: readonly DrainedQueue[];
 }
 
 /**
@@ -45,6 +47,7 @@ export class Operations extends Construct {
       api: props.api,
       webhookRouteKey: props.webhookRouteKey,
       scheduleGroups: this.scheduleGroups,
+      ...(props.drainedQueues ? { drainedQueues: props.drainedQueues } : {}),
     });
     const stack = Stack.of(this);
     this.dashboard = new OperationsDashboard(this, "Dashboard", {

@@ -9,6 +9,7 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
   AGENT_EVENTS_ENTRY,
+  AGENT_EVENTS_QUEUE_URL_ENV,
   AUTHORIZER_ENTRY,
   apiFunctions,
   LIFECYCLE_ENTRY,
@@ -31,13 +32,13 @@ import { putGateway } from "../services/payments/gateway-settings.js";
 import { createLocalApiGateway, type LocalAuthorizer, type LocalRoute } from "./api-gateway.js";
 import { type DynamoDbLocal, PROJECT_ROOT, startDynamoDbLocal } from "./dynamodb-local.js";
 import { type LocalGateways, startLocalGateways } from "./gateways/index.js";
+import { every } from "./interval.js";
 import { type LocalOidcIssuer, startLocalOidcIssuer } from "./oidc-issuer.js";
 import { type LocalOutboundEvents, startLocalOutboundEvents } from "./outbound-events.js";
 import { startLocalSchedulerApi } from "./scheduler-api.js";
 import { type DemoTenant, seedDemoTenant } from "./seed.js";
 import { startSimulatedSite } from "./simulated-site.js";
 import { startLocalSqs } from "./sqs/index.js";
-import { startSqsTrigger } from "./sqs-trigger.js";
 
 /**
  * The whole system on one machine, built from the deployed code: the API handlers and authorizer
@@ -72,6 +73,8 @@ export interface LocalCloudOptions {
    * (tests), where every cloud polling the same stream would deliver each event once per cloud.
    */
   readonly outboundEvents?: boolean | { readonly retryBaseSeconds?: number };
+  /** How often the agent-events and webhook-delivery queues are drained (AWS: every few minutes). */
+  readonly drainIntervalMs?: number;
 }
 
 export interface LocalCloud {
@@ -112,6 +115,8 @@ const LOCAL_ENV = {
 } as const;
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** How often the queues drained on a schedule in AWS are drained here. */
+const DRAIN_INTERVAL_MS = 1_000;
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const tableName = options.tableName ?? "isp-local";
@@ -172,11 +177,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const deps = functionDeps();
     await scheduler.start();
 
-    // Results, heartbeats and session reports from edge agents, through the deployed handler.
-    const agentEvents = await startSqsTrigger(
-      sqs.endpoint,
-      `${LOCAL_ENV.SITE_QUEUE_PREFIX}-agent-events`,
-      await loadHandler<(event: SQSEvent) => Promise<SQSBatchResponse>>(AGENT_EVENTS_ENTRY),
+    // Results, heartbeats and session reports from edge agents: the deployed handler drains the
+    // queue on a schedule (every AGENT_EVENTS_DRAIN_RATE in AWS, every second here).
+    const agentEventsUrl = await createQueue(sqs.endpoint, `${LOCAL_ENV.SITE_QUEUE_PREFIX}-agent-events`, {
+      VisibilityTimeout: "60",
+    });
+    process.env[AGENT_EVENTS_QUEUE_URL_ENV] = agentEventsUrl;
+    const agentEvents = every(
+      options.drainIntervalMs ?? DRAIN_INTERVAL_MS,
+      await loadHandler<() => Promise<unknown>>(AGENT_EVENTS_ENTRY),
     );
     components.push({ name: "agent-events", stop: agentEvents.stop });
 
@@ -237,7 +246,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         nasId: demo.nasId,
         sqsEndpoint: sqs.endpoint,
         commandsUrl: sqs.queueUrl(siteQueueName(LOCAL_ENV.SITE_QUEUE_PREFIX, demo.tenantId, demo.siteId)),
-        eventsUrl: agentEvents.queueUrl,
+        eventsUrl: agentEventsUrl,
         stateFile: options.dataDir
           ? join(options.dataDir, "agent-state.json")
           : join(tmpdir(), `isp-agent-${process.pid}.json`),
@@ -274,7 +283,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       url: `http://${address.address}:${address.port}`,
       dynamoEndpoint,
       sqsEndpoint: sqs.endpoint,
-      agentEventsUrl: agentEvents.queueUrl,
+      agentEventsUrl,
       tableName,
       deps,
       scheduler,
@@ -305,15 +314,21 @@ async function localSecretKey(dataDir: string | undefined): Promise<string> {
   }
 }
 
-/** Made by CloudFormation in AWS; here before anything redrives to it. */
-async function createQueue(endpoint: string, name: string): Promise<void> {
+/** A queue CloudFormation makes in AWS; returns its URL. */
+async function createQueue(
+  endpoint: string,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<string> {
   const client = new SQSClient({
     endpoint,
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   try {
-    await client.send(new CreateQueueCommand({ QueueName: name }));
+    return (
+      (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl ?? ""
+    );
   } finally {
     client.destroy();
   }

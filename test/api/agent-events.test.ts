@@ -1,7 +1,7 @@
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentEvent } from "../../edge-agent/events.js";
-import { handler } from "../../functions/agent-events.js";
+import { processBatch } from "../../functions/agent-events.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
 import { processAgentEvent } from "../../shared/services/agent-events.js";
 import {
@@ -59,7 +59,7 @@ describe("agent events in the cloud", () => {
         observed: { online: true, sessions: 1 },
       },
     };
-    const out = await handler(sqsEvent([result, result, "not json", { type: "bogus" }]));
+    const out = await processBatch(sqsEvent([result, result, "not json", { type: "bogus" }]));
     expect(out).toEqual({ batchItemFailures: [] });
     const timeline = await call(cloud, "GET", `/v1/subscribers/${world.subscriberId}/timeline`, {
       token: world.keys.readonly,

@@ -82,18 +82,6 @@ describe("stateless stack", () => {
     });
   });
 
-  describe("agent events", () => {
-    it("feeds the agent-events queue to its consumer in batches that report partial failures", () => {
-      dev.stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-        BatchSize: 10,
-        FunctionResponseTypes: ["ReportBatchItemFailures"],
-        EventSourceArn: Match.anyValue(),
-      });
-      // With the outbound events' table stream and webhook delivery queue (outbound-events.test.ts).
-      dev.stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
-    });
-  });
-
   describe("least privilege", () => {
     const statements = (synth: Synthesized) => [synth.stateful, synth.stateless].flatMap(iamStatements);
 

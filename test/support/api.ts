@@ -13,7 +13,9 @@ import { createTenant } from "../../shared/services/tenants.js";
 export const ROLES: readonly Role[] = ["owner", "admin", "billing", "support", "readonly"];
 
 /** The local cloud in this test process, on the run's shared DynamoDB Local. */
-export async function startTestCloud(options: { ownTable?: boolean } = {}): Promise<LocalCloud> {
+export async function startTestCloud(
+  options: { ownTable?: boolean; drainIntervalMs?: number } = {},
+): Promise<LocalCloud> {
   return startLocalCloud({
     dynamoEndpoint: inject("dynamoEndpoint"),
     // Sweeps read every tenant's due work: a test that sweeps with its clock moved ahead gets a
@@ -23,6 +25,7 @@ export async function startTestCloud(options: { ownTable?: boolean } = {}): Prom
     seed: false,
     // A sweep firing mid-test would change what a test compares; tests run sweeps themselves.
     sweeps: false,
+    ...(options.drainIntervalMs ? { drainIntervalMs: options.drainIntervalMs } : {}),
   });
 }
 
