@@ -20,6 +20,7 @@ import { MONEY_FIELDS, type Subscriber, type UpdateSubscriberInput } from "../do
 import type { SubscriberAction } from "../domain/schemas/subscriber-action.js";
 import type { Caller, ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
+import { commitPackageChange } from "./invoices/package-change.js";
 import { commitTransition, type LifecycleContext, loadContext } from "./lifecycle.js";
 import { publicSubscriber } from "./subscribers.js";
 
@@ -110,7 +111,12 @@ export async function updateSubscriber(
   );
   const commands =
     stateChanged || retarget ? [commandFor(next, pkg, ctx.policy, reason, { at: now, now })] : [];
-  const saved = await commitTransition(deps, ctx, { subscriber: next, events, commands }, now, pkg);
+  const transition = { subscriber: next, events, commands };
+  // A new package mid-cycle is prorated: an upgrade billed, a downgrade credited to the wallet.
+  const saved =
+    pkg === ctx.pkg
+      ? await commitTransition(deps, ctx, transition, now, pkg)
+      : await commitPackageChange(deps, ctx, transition, pkg, now, caller.actor);
   return publicSubscriber(saved);
 }
 
@@ -190,7 +196,7 @@ export async function runSubscriberAction(
       if (pkgAfter.archived)
         throw new ValidationError("Archived package", [{ path: "packageId", message: "is archived" }]);
       transition = changePackage(...args, pkgAfter);
-      break;
+      return publicSubscriber(await commitPackageChange(deps, ctx, transition, pkgAfter, now, caller.actor));
     }
   }
   return publicSubscriber(await commitTransition(deps, ctx, transition, now, pkgAfter));

@@ -24,12 +24,15 @@ export { type FireResult, fire, type ReminderDue, SCHEDULER_ACTOR } from "./fire
 export {
   billingStartFor,
   type CycleInvoice,
+  currentPeriod,
   type InvoiceAction,
   invoiceAction,
   invoiceCycle,
   invoicePeriod,
   invoicePeriodStartForDue,
   type LateFeeDue,
+  type OnDemandInvoiceInput,
+  onDemandInvoice,
   prepaidInvoiceLead,
 } from "./invoicing.js";
 export { changePackage, resume, setExpiry, suspend, terminate } from "./manual.js";
@@ -41,6 +44,7 @@ export {
   type ReminderAction,
   sameAction,
 } from "./next-action.js";
+export { type ChangeBilling, packageChangeBilling, upgradeInvoice } from "./package-change.js";
 export { pause, unpause } from "./pause.js";
 export {
   DEFAULT_REMINDERS,

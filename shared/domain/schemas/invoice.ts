@@ -99,6 +99,42 @@ export const InvoiceSchema = z
   .meta({ id: "Invoice" });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 
+/** `POST /v1/subscribers/{id}/invoices`: a bill made on demand (a migration's cycle, a manual bill). */
+export const CreateInvoiceSchema = z
+  .object({
+    period: InvoicePeriodSchema.optional().meta({
+      description:
+        "The period billed; its start is the invoice's key with the subscriber (one invoice each). Default: the subscriber's current cycle, or with custom lines the day of issue",
+    }),
+    lines: z
+      .array(InvoiceLineSchema)
+      .min(1)
+      .max(99)
+      .superRefine((lines, ctx) => {
+        lines.forEach((line, i) => {
+          if (line.kind === "tax") {
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "kind"],
+              message: "tax is computed from taxRateBasisPoints, not sent as a line",
+            });
+          }
+        });
+      })
+      .optional()
+      .meta({ description: "The charges (no tax line). Default: the subscriber's package for the period" }),
+    dueAt: InstantSchema.optional().meta({
+      description: "Default: the postpaid due rule from the issue day, or at once for prepaid",
+    }),
+    taxRateBasisPoints: BasisPointsSchema.optional().meta({ description: "Default: the package's tax rate" }),
+    applyWallet: z.boolean().default(true).meta({ description: "Pay what the wallet covers at once" }),
+    notify: z.boolean().default(true).meta({ description: "Send it to the subscriber by SMS and e-mail" }),
+    note: text(500).optional().meta({ description: "Why it was made; shown on the timeline" }),
+  })
+  .strict()
+  .meta({ id: "CreateInvoice" });
+export type CreateInvoiceInput = z.infer<typeof CreateInvoiceSchema>;
+
 /** An invoice before the repository numbers it (in the transaction that stores it). */
 export type NewInvoice = Omit<Invoice, "sequence" | "number">;
 

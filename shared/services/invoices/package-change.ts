@@ -1,0 +1,90 @@
+import { applyWallet } from "../../domain/billing/invoice.js";
+import {
+  currentPeriod,
+  packageChangeBilling,
+  type Transition,
+  upgradeInvoice,
+} from "../../domain/lifecycle/index.js";
+import type { Package } from "../../domain/schemas/package.js";
+import type { Actor } from "../../domain/schemas/timeline.js";
+import type { StoredSubscriber } from "../../ports/repositories.js";
+import type { ServiceDeps } from "../caller.js";
+import { commitTransition, type LifecycleContext } from "../lifecycle.js";
+import { commitWithInvoice } from "./commit.js";
+import { sendInvoice } from "./delivery.js";
+import { money } from "./events.js";
+
+/**
+ * Commits a transition that moves the subscriber from `ctx.pkg` to `to`, with the change's
+ * proration (the rule is in domain/lifecycle/package-change.ts): an upgrade's difference as an
+ * invoice in the same transaction (wallet credit applied, then sent), a downgrade's unused part as
+ * wallet credit on the subscriber's next version. Whether a postpaid cycle is billed is read from
+ * its invoice, so a cycle never billed is never credited.
+ */
+export async function commitPackageChange(
+  deps: ServiceDeps,
+  ctx: LifecycleContext,
+  transition: Transition,
+  to: Package,
+  now: Date,
+  actor: Actor,
+): Promise<StoredSubscriber> {
+  const from = ctx.pkg;
+  let billed = true;
+  if (from.billing.type === "postpaid") {
+    const cycle = currentPeriod(ctx.sub, from, ctx.policy, now);
+    billed = !!(await deps.repos.invoices.getForPeriod(
+      ctx.sub.tenantId,
+      ctx.sub.id,
+      cycle.start.toISOString(),
+    ));
+  }
+  const change = packageChangeBilling(ctx.sub, from, to, ctx.policy, now, billed);
+  if (!change || change.charge === change.credit) return commitTransition(deps, ctx, transition, now, to);
+  const facts = {
+    from: from.id,
+    to: to.id,
+    remaining: change.remaining,
+    unit: change.unit,
+    charge: change.charge,
+    credit: change.credit,
+  };
+  const currency = to.price.currency;
+  if (change.credit > change.charge) {
+    const walletCredit = change.credit - change.charge;
+    const next = transition.subscriber;
+    const credited: Transition = {
+      ...transition,
+      subscriber: { ...next, walletBalance: (next.walletBalance ?? 0) + walletCredit },
+      events: [
+        ...transition.events,
+        {
+          at: now.toISOString(),
+          type: "subscriber.package_change_credited",
+          summary: `Downgrade to ${to.name}: ${money(walletCredit, currency)} unused credited to the wallet`,
+          actor,
+          data: { ...facts, walletCredit },
+        },
+      ],
+    };
+    return commitTransition(deps, ctx, credited, now, to);
+  }
+  const draft = upgradeInvoice(ctx.sub, from, to, ctx.policy, change, now);
+  const wallet = applyWallet(draft, transition.subscriber.walletBalance ?? 0, now);
+  const charged: Transition = {
+    ...transition,
+    subscriber: {
+      ...transition.subscriber,
+      ...(wallet.applied > 0 ? { walletBalance: wallet.walletAfter } : {}),
+    },
+  };
+  const { subscriber, creation } = await commitWithInvoice(deps, ctx, charged, wallet.invoice, now, {
+    actor,
+    pkgAfter: to,
+    note: `upgrade from ${from.name} to ${to.name}`,
+  });
+  if (creation.created) {
+    await sendInvoice(deps, { tenant: ctx.tenant, subscriber, pkg: to, invoice: creation.invoice });
+  }
+  return subscriber;
+}
