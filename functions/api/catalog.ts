@@ -3,6 +3,7 @@ import { agentOperations } from "./operations/agent.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 import { billingOperations } from "./operations/billing.js";
 import { eventSubscriptionOperations } from "./operations/event-subscriptions.js";
+import { invoiceWriteOperations } from "./operations/invoice-writes.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
 import { payOperations } from "./operations/pay.js";
@@ -32,8 +33,13 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   // Public routes of the edge agent (enroll, credentials); the only function allowed to assume the
   // edge-agent role.
   { name: "agent", entry: "functions/api/agent.ts", operations: agentOperations },
-  // Payments, refunds, pay links and gateway settings (admin routes; can open sealed credentials).
-  { name: "payments", entry: "functions/api/payments.ts", operations: paymentOperations },
+  // Payments, refunds, pay links and gateway settings (admin routes; can open sealed credentials),
+  // and invoices made on demand (both send subscribers SMS and e-mail).
+  {
+    name: "payments",
+    entry: "functions/api/payments.ts",
+    operations: [...paymentOperations, ...invoiceWriteOperations],
+  },
   // Payer- and gateway-facing routes: pay pages, returns, webhooks; no API key, signatures instead.
   { name: "pay", entry: "functions/api/pay.ts", operations: payOperations },
   // The ISP's webhook for outbound events; seals its signing secret (KMS, its own purpose).
