@@ -168,6 +168,11 @@ export const scenarios: Record<string, Scenario> = {
     method: "GET",
     path: `/v1/subscribers/${w.subscriberId}/payments`,
   }),
+  createSubscriberInvoice: async (w, d) => ({
+    method: "POST",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}/invoices`,
+    body: { lines: [{ kind: "adjustment", description: "Installation", amount: 100_000 }], notify: false },
+  }),
   recordManualPayment: async (w) => ({
     method: "POST",
     path: `/v1/subscribers/${w.subscriberId}/payments`,
@@ -339,6 +344,7 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   listGateways: READ,
   recordRefund: MONEY,
   recordManualPayment: MONEY,
+  createSubscriberInvoice: MONEY,
   createPayLink: ["owner", "admin", "billing", "support"],
   putGateway: OWNER,
   deleteGateway: OWNER,
