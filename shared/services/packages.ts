@@ -1,4 +1,10 @@
-import type { CreatePackageInput, Package, UpdatePackageInput } from "../domain/schemas/package.js";
+import { ValidationError } from "../domain/errors.js";
+import {
+  type CreatePackageInput,
+  type Package,
+  packageIssues,
+  type UpdatePackageInput,
+} from "../domain/schemas/package.js";
 import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "./caller.js";
 import { type Created, createOnce, found, newRecord } from "./idempotent-create.js";
@@ -29,13 +35,26 @@ export function listPackages(deps: ServiceDeps, caller: Caller, page: PageReques
   return deps.repos.packages.list(caller.tenantId, page);
 }
 
-export function updatePackage(
+/**
+ * PATCH. Rules that tie fields together (a data cap's throttled rate within the speed) are checked
+ * on the package as it will be, the stored fields merged with the patch; the version makes the
+ * write fail if the package changed after that read.
+ */
+export async function updatePackage(
   deps: ServiceDeps,
   caller: Caller,
   id: string,
   input: UpdatePackageInput,
 ): Promise<Package> {
   const { version, ...patch } = input;
+  if (patch.speed !== undefined || patch.dataCap !== undefined) {
+    const current = await getPackage(deps, caller, id);
+    const issues = packageIssues({
+      speed: patch.speed ?? current.speed,
+      dataCap: patch.dataCap === undefined ? current.dataCap : patch.dataCap,
+    });
+    if (issues.length > 0) throw new ValidationError("Invalid package", issues);
+  }
   return deps.repos.packages.update(caller.tenantId, id, patch, version, deps.clock.now().toISOString());
 }
 
