@@ -4,6 +4,7 @@ import { observed } from "../shared/adapters/aws-client-hook.js";
 import { EventBridgePublisher } from "../shared/adapters/events/eventbridge-publisher.js";
 import { FileEventPublisher } from "../shared/adapters/events/file-publisher.js";
 import { HttpWebhookTransport } from "../shared/adapters/events/http-webhook-transport.js";
+import { LambdaDeliveryWaker } from "../shared/adapters/events/lambda-delivery-waker.js";
 import { SqsDeliveryQueue } from "../shared/adapters/events/sqs-delivery-queue.js";
 import { loadApiConfig } from "../shared/config.js";
 import { DEFAULT_RETRY_BASE_SECONDS } from "../shared/domain/outbound-events/retry.js";
@@ -19,6 +20,8 @@ const PublishConfigSchema = z
     /** Local mode instead of a bus: a JSON-lines file the events are appended to. */
     EVENTS_OUTBOX_FILE: z.string().min(1).optional(),
     WEBHOOK_DELIVERY_QUEUE_URL: z.url(),
+    /** The delivery function, woken when jobs are queued (cloud); locally its drain runs every second. */
+    WEBHOOK_DELIVERY_FUNCTION_NAME: z.string().min(1).optional(),
   })
   .refine((c) => c.EVENT_BUS_NAME || c.EVENTS_OUTBOX_FILE, {
     message: "EVENT_BUS_NAME is required (or EVENTS_OUTBOX_FILE in local mode)",
@@ -62,6 +65,14 @@ export function publishDeps(env: NodeJS.ProcessEnv = process.env): PublishDeps {
           clientConfig: { region: loadApiConfig().AWS_REGION },
         }),
     queue: deliveryQueue(config.WEBHOOK_DELIVERY_QUEUE_URL),
+    ...(config.WEBHOOK_DELIVERY_FUNCTION_NAME
+      ? {
+          waker: new LambdaDeliveryWaker({
+            functionName: config.WEBHOOK_DELIVERY_FUNCTION_NAME,
+            clientConfig: { region: loadApiConfig().AWS_REGION },
+          }),
+        }
+      : {}),
   };
   return publishing;
 }

@@ -1,15 +1,43 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { DrainReport } from "../shared/adapters/queue/sqs-drain.js";
 import { DeliveryJobSchema } from "../shared/domain/schemas/outbound-event.js";
 import { deliverWebhook } from "../shared/services/outbound-events.js";
+import { WEBHOOK_DELIVERY_QUEUE_URL_ENV } from "./api/catalog.js";
 import { deliverDeps } from "./outbound-deps.js";
+import { runScheduledDrain } from "./queue-drain.js";
 
 /**
- * The webhook delivery queue's consumer: one attempt per job, concurrently. A job to retry is
- * postponed by its backoff and reported failed, so SQS gives it back then; after the last attempt
- * the queue's redrive policy moves it to the DLQ. Our own faults (table, KMS) are reported failed
- * too and come back after the queue's visibility timeout.
+ * Drains the webhook delivery queue. Woken by the publisher as soon as it queued jobs (first
+ * attempts go out at once; the first receive then long-polls a second for them), and run on a
+ * schedule (infra WEBHOOK_DELIVERY_DRAIN_RATE) for the retries, whose backoff has made them visible
+ * again, and for jobs a lost wake-up left behind.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(
+  event?: unknown,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+): Promise<DrainReport> {
+  const woken = typeof event === "object" && event !== null && "wake" in event && event.wake === true;
+  return runScheduledDrain(
+    {
+      queueUrlVariable: WEBHOOK_DELIVERY_QUEUE_URL_ENV,
+      what: "webhook deliveries",
+      handler: processBatch,
+      // Ten attempts side by side, each given 5 s by its receiver, plus the table and KMS.
+      reserveMs: 15_000,
+      ...(woken ? { firstWaitSeconds: 1 } : {}),
+    },
+    deliverDeps().logger,
+    context,
+  );
+}
+
+/**
+ * One batch of the delivery queue: one attempt per job, concurrently. A job to retry is postponed
+ * by its backoff and reported failed, so SQS gives it back then; after the last attempt the queue's
+ * redrive policy moves it to the DLQ. Our own faults (table, KMS) are reported failed too and come
+ * back after the queue's visibility timeout.
+ */
+export async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const deps = deliverDeps();
   const failed = await Promise.all(event.Records.map((record) => attempt(record)));
   return {

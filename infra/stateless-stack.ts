@@ -249,6 +249,9 @@ export class StatelessStack extends Stack {
       ...props.outboundEvents,
       key: props.gatewayKey,
       environment,
+      opsScheduleGroup: this.lifecycle.opsScheduleGroup,
+      opsScheduleGroupName: this.lifecycle.opsScheduleGroupName,
+      schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
     });
     const subscriptionApi = functions.get(EVENT_SUBSCRIPTION_API_FUNCTION);
     if (subscriptionApi) this.outboundEvents.grantSubscriptionAdmin(subscriptionApi);

@@ -70,8 +70,12 @@ export const PAYMENT_SWEEP_ENTRY = "functions/payment-sweep.ts";
 export const DAILY_SUMMARY_ENTRY = "functions/daily-summary.ts";
 /** The table's stream consumer: public events onto the bus and into the webhook delivery queue. */
 export const OUTBOUND_EVENTS_ENTRY = "functions/outbound-events.ts";
-/** The webhook delivery queue's consumer: signed POSTs, retried with backoff. */
+/** Drains the webhook delivery queue when woken and on a schedule: signed POSTs, retried with backoff. */
 export const WEBHOOK_DELIVERIES_ENTRY = "functions/webhook-deliveries.ts";
+/** The delivery queue's URL, for the publisher (enqueue) and the delivery function (drain, retries). */
+export const WEBHOOK_DELIVERY_QUEUE_URL_ENV = "WEBHOOK_DELIVERY_QUEUE_URL";
+/** The delivery function the publisher wakes (set by the stack; unset locally). */
+export const WEBHOOK_DELIVERY_FUNCTION_NAME_ENV = "WEBHOOK_DELIVERY_FUNCTION_NAME";
 
 export function allOperations(): Operation[] {
   return apiFunctions.flatMap((f) => f.operations);

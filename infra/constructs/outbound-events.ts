@@ -1,18 +1,25 @@
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
-import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IScheduleGroup, Schedule } from "aws-cdk-lib/aws-scheduler";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { OUTBOUND_EVENTS_ENTRY, WEBHOOK_DELIVERIES_ENTRY } from "../../functions/api/catalog.js";
+import {
+  OUTBOUND_EVENTS_ENTRY,
+  WEBHOOK_DELIVERIES_ENTRY,
+  WEBHOOK_DELIVERY_FUNCTION_NAME_ENV,
+  WEBHOOK_DELIVERY_QUEUE_URL_ENV,
+} from "../../functions/api/catalog.js";
 import { OUTBOUND_STREAM_FILTER } from "../../shared/adapters/dynamodb/stream-records.js";
 import { WEBHOOK_SECRET_PURPOSE } from "../../shared/services/webhook-secrets.js";
 import { GATEWAY_KEY_ENV } from "./gateway-credentials-key.js";
 import { NodeLambda } from "./node-lambda.js";
+import { drainAsyncInvoke, scheduleQueueDrain, WEBHOOK_DELIVERY_DRAIN_RATE } from "./queue-drain.js";
 import { grantTableAccess } from "./table-access.js";
 
 export interface OutboundEventsProps {
@@ -28,6 +35,11 @@ export interface OutboundEventsProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** The stage's ops schedule group, where the delivery queue's drain schedule goes. */
+  readonly opsScheduleGroup: IScheduleGroup;
+  readonly opsScheduleGroupName: string;
+  /** Drain fires EventBridge Scheduler could not deliver. */
+  readonly schedulerDeadLetterQueue: IQueue;
 }
 
 /** Sealing and opening webhook signing secrets: the API seals, the delivery function only opens. */
@@ -48,6 +60,8 @@ const KEY_ACTIONS: Record<WebhookSecretUse, readonly string[]> = {
 export class OutboundEvents extends Construct {
   readonly publisher: NodeLambda;
   readonly delivery: NodeLambda;
+  /** The recurring drain of the delivery queue (retries, and jobs a lost wake-up left). */
+  readonly deliveryDrain: Schedule;
 
   constructor(
     scope: Construct,
@@ -69,7 +83,7 @@ export class OutboundEvents extends Construct {
       environment: {
         ...props.environment,
         EVENT_BUS_NAME: props.bus.eventBusName,
-        WEBHOOK_DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        [WEBHOOK_DELIVERY_QUEUE_URL_ENV]: props.deliveryQueue.queueUrl,
       },
       timeout: Duration.seconds(30),
     });
@@ -103,26 +117,45 @@ export class OutboundEvents extends Construct {
       onFailure: new SqsDlq(props.streamFailureQueue),
     });
 
+    // No event source mapping: woken by the publisher when it queues jobs, and drained on a schedule
+    // for the retries (queue-drain.ts), so an idle queue is not polled around the clock.
     this.delivery = new NodeLambda(this, "Delivery", {
       ...lambdaDefaults,
       entry: WEBHOOK_DELIVERIES_ENTRY,
       description: `webhook deliveries: signed POSTs with retries (${props.stage})`,
       environment: {
         ...props.environment,
-        WEBHOOK_DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
         [GATEWAY_KEY_ENV]: props.key.keyArn,
       },
-      // Ten deliveries at once, each given 5 s by the receiver: well inside the queue's 60 s.
-      timeout: Duration.seconds(15),
+      // Batches of ten deliveries at once (each given 5 s by its receiver, well inside the queue's
+      // 60 s visibility) until 15 s are left.
+      timeout: Duration.seconds(60),
+      asyncInvoke: drainAsyncInvoke(WEBHOOK_DELIVERY_DRAIN_RATE),
     });
     // Reads the webhook, records each attempt (UpdateItem on its delivery record).
     grantTableAccess(props.table, this.delivery.function, "api");
     this.grantWebhookSecrets(this.delivery.role, "open");
-    this.delivery.function.addEventSource(
-      new SqsEventSource(props.deliveryQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
+    this.deliveryDrain = scheduleQueueDrain(this, "DeliveryDrain", {
+      consumer: this.delivery,
+      queue: props.deliveryQueue,
+      queueUrlVariable: WEBHOOK_DELIVERY_QUEUE_URL_ENV,
+      rate: WEBHOOK_DELIVERY_DRAIN_RATE,
+      group: props.opsScheduleGroup,
+      groupName: props.opsScheduleGroupName,
+      deadLetterQueue: props.schedulerDeadLetterQueue,
+      name: "webhook delivery drain",
+      stage: props.stage,
+    });
+    // The wake-up: an asynchronous invoke of this one function, by its unqualified ARN (grantInvoke
+    // would add every version and alias, `:*`).
+    this.publisher.function.addEnvironment(
+      WEBHOOK_DELIVERY_FUNCTION_NAME_ENV,
+      this.delivery.function.functionName,
+    );
+    this.publisher.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: [this.delivery.function.functionArn],
       }),
     );
   }

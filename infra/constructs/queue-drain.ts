@@ -11,6 +11,13 @@ import { recurringLambdaSchedule } from "./scheduler-target.js";
  */
 export const AGENT_EVENTS_DRAIN_RATE = Duration.minutes(2);
 
+/**
+ * How often the webhook delivery queue is drained for retries (functions/webhook-deliveries.ts):
+ * first attempts do not wait for it (the publisher wakes the function), a retry waits for the first
+ * drain after its backoff.
+ */
+export const WEBHOOK_DELIVERY_DRAIN_RATE = Duration.minutes(2);
+
 /** What the async invocation of a drain may do: nothing again (the next tick drains anyway). */
 export function drainAsyncInvoke(rate: Duration) {
   return { retryAttempts: 0, maxEventAge: rate };

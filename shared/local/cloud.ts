@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import {
   AGENT_EVENTS_ENTRY,
   AGENT_EVENTS_QUEUE_URL_ENV,
@@ -198,11 +198,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           queuePrefix: LOCAL_ENV.SITE_QUEUE_PREFIX,
           dataDir: options.dataDir,
           retryBaseSeconds: typeof outboundOption === "object" ? outboundOption.retryBaseSeconds : undefined,
+          drainIntervalMs: options.drainIntervalMs ?? DRAIN_INTERVAL_MS,
           handlers: async () => ({
             stream:
               await loadHandler<(event: DynamoDBStreamEvent) => Promise<unknown>>(OUTBOUND_EVENTS_ENTRY),
-            deliveries:
-              await loadHandler<(event: SQSEvent) => Promise<SQSBatchResponse>>(WEBHOOK_DELIVERIES_ENTRY),
+            deliveries: await loadHandler<() => Promise<unknown>>(WEBHOOK_DELIVERIES_ENTRY),
           }),
         })
       : undefined;

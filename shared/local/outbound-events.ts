@@ -1,11 +1,11 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { DynamoDBStreamEvent } from "aws-lambda";
 import { OUTBOUND_STREAM_FILTER } from "../adapters/dynamodb/stream-records.js";
 import { WEBHOOK_MAX_ATTEMPTS } from "../domain/outbound-events/retry.js";
 import { startStreamTrigger } from "./dynamodb-stream-trigger.js";
-import { startSqsTrigger } from "./sqs-trigger.js";
+import { every } from "./interval.js";
 
 export interface LocalOutboundEventsOptions {
   readonly dynamoEndpoint: string;
@@ -15,10 +15,13 @@ export interface LocalOutboundEventsOptions {
   readonly dataDir?: string | undefined;
   /** First retry delay of a failed webhook delivery (default: the deployed 30 s). */
   readonly retryBaseSeconds?: number | undefined;
+  /** How often the delivery queue is drained (AWS: woken by the publisher, and every few minutes). */
+  readonly drainIntervalMs: number;
   /** The deployed handlers, loaded by the caller after `environment` is applied. */
   readonly handlers: () => Promise<{
     readonly stream: (event: DynamoDBStreamEvent) => Promise<unknown>;
-    readonly deliveries: (event: SQSEvent) => Promise<SQSBatchResponse>;
+    /** The delivery function's handler: one drain of the queue. */
+    readonly deliveries: () => Promise<unknown>;
   }>;
 }
 
@@ -32,7 +35,7 @@ export interface LocalOutboundEvents {
 /**
  * The outbound events on one machine, built as in AWS: DynamoDB Local's stream of the table feeds
  * the outbound-events handler through the same filter the event source mapping has, and the webhook
- * delivery queue (with its DLQ after the same number of attempts) feeds the delivery handler.
+ * delivery queue (with its DLQ after the same number of attempts) is drained by the delivery handler.
  * Loopback webhook URLs are allowed here, and only here.
  */
 export async function startLocalOutboundEvents(
@@ -44,14 +47,13 @@ export async function startLocalOutboundEvents(
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const queueName = `${options.queuePrefix}-webhook-deliveries`;
-  let attributes: Record<string, string>;
   let deliveryQueueUrl: string;
   try {
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }));
     const dlqArn = (
       await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }))
     ).Attributes?.QueueArn;
-    attributes = {
+    const attributes = {
       VisibilityTimeout: "60",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: WEBHOOK_MAX_ATTEMPTS }),
     };
@@ -76,7 +78,8 @@ export async function startLocalOutboundEvents(
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const deliveries = await startSqsTrigger(options.sqsEndpoint, queueName, handlers.deliveries, attributes);
+    // No wake-ups here (no Lambda to invoke): draining every second is as soon.
+    const deliveries = every(options.drainIntervalMs, handlers.deliveries);
     stops.push(deliveries.stop);
     const stream = await startStreamTrigger({
       endpoint: options.dynamoEndpoint,

@@ -22,6 +22,14 @@ export interface DeliveryQueue {
   postpone(receiptHandle: string, seconds: number): Promise<void>;
 }
 
+/**
+ * Tells the delivery consumer that jobs were just queued, so the first attempt need not wait for its
+ * next scheduled drain. Best effort: a wake-up lost is only a later first attempt.
+ */
+export interface DeliveryWaker {
+  wake(): Promise<void>;
+}
+
 export interface WebhookRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;

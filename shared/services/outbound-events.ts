@@ -14,6 +14,7 @@ import type { Logger } from "../logger.js";
 import type {
   DeliveryJob,
   DeliveryQueue,
+  DeliveryWaker,
   EventPublisher,
   EventSubscriptionRepository,
   StoredEventSubscription,
@@ -32,6 +33,18 @@ interface BaseDeps {
 export interface PublishDeps extends BaseDeps {
   readonly publisher: EventPublisher;
   readonly queue: Pick<DeliveryQueue, "enqueue">;
+  /** Starts the first attempts now; absent, they wait for the delivery queue's drain. */
+  readonly waker?: DeliveryWaker;
+}
+
+/** Best effort: without the wake-up, the delivery queue's next scheduled drain takes the jobs. */
+async function wakeDeliverer(deps: PublishDeps, queued: number): Promise<void> {
+  if (!deps.waker) return;
+  try {
+    await deps.waker.wake();
+  } catch (error) {
+    deps.logger.warn("webhook deliverer not woken; its scheduled drain takes the jobs", { queued, error });
+  }
 }
 
 /** The delivery side: one job, one signed POST, its outcome recorded. */
@@ -93,7 +106,10 @@ export async function publishTimelineEvents(
       jobs.push({ tenantId: event.tenantId, event });
     }
   }
-  if (jobs.length > 0) await deps.queue.enqueue(jobs);
+  if (jobs.length > 0) {
+    await deps.queue.enqueue(jobs);
+    await wakeDeliverer(deps, jobs.length);
+  }
   deps.logger.info("outbound events published", { published: events.length, queued: jobs.length });
   return { published: events.length, queued: jobs.length };
 }

@@ -1,11 +1,14 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DataTable } from "../../infra/constructs/data-table.js";
 import { GatewayCredentialsKey } from "../../infra/constructs/gateway-credentials-key.js";
 import { OutboundEventChannels } from "../../infra/constructs/outbound-event-channels.js";
 import { OutboundEvents } from "../../infra/constructs/outbound-events.js";
+import { WEBHOOK_DELIVERY_DRAIN_RATE } from "../../infra/constructs/queue-drain.js";
+import { SecureQueue } from "../../infra/constructs/secure-queue.js";
 import { OUTBOUND_STREAM_FILTER } from "../../shared/adapters/dynamodb/stream-records.js";
 import { SOURCE_TIMELINE_TYPES } from "../../shared/domain/outbound-events/catalogue.js";
 import { WEBHOOK_MAX_ATTEMPTS } from "../../shared/domain/outbound-events/retry.js";
@@ -27,6 +30,10 @@ function build() {
   const { table } = new DataTable(stack, "Data");
   const { key } = new GatewayCredentialsKey(stack, "Key", { stage: "test" });
   const channels = new OutboundEventChannels(stack, "Channels", { stage: "test" });
+  const opsScheduleGroup = new ScheduleGroup(stack, "Ops", { scheduleGroupName: "isp-billing-test-ops" });
+  const schedulerDeadLetters = new SecureQueue(stack, "SchedulerDeadLetters", {
+    role: { kind: "dead-letter", deadLetterFor: "scheduler fires that could not be delivered" },
+  }).queue;
   const outbound = new OutboundEvents(stack, "Functions", {
     stage: "test",
     table,
@@ -36,6 +43,9 @@ function build() {
     key,
     environment: { TABLE_NAME: "t" },
     logRetention: RetentionDays.ONE_WEEK,
+    opsScheduleGroup,
+    opsScheduleGroupName: "isp-billing-test-ops",
+    schedulerDeadLetterQueue: schedulerDeadLetters,
   });
   const template = Template.fromStack(stack);
   const ref = (value: string) => stack.resolve(value) as Json;
@@ -99,9 +109,10 @@ describe("outbound events on AWS", () => {
         maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
       },
     });
-    // The queue must hide a message longer than the function may run with it.
+    // The queue must hide a message as long as the function may run with it (a drain receives its
+    // last batch with a reserve of time left, so it never holds one past its own end).
     const timeout = Number(functionOf(b.outbound.delivery)?.properties.Timeout);
-    expect(Number(queue?.properties.VisibilityTimeout)).toBeGreaterThanOrEqual(timeout * 4);
+    expect(Number(queue?.properties.VisibilityTimeout)).toBeGreaterThanOrEqual(timeout);
     for (const id of [queueId, dlqId, field(b.ref(b.channels.streamFailureQueue.queueUrl), "Ref")]) {
       const policy = resourcesOfType(b.template, "AWS::SQS::QueuePolicy").find((p) =>
         asArray(p.properties.Queues).some((q) => JSON.stringify(q) === JSON.stringify({ Ref: id })),
@@ -110,15 +121,39 @@ describe("outbound events on AWS", () => {
         '"aws:SecureTransport":"false"',
       );
     }
-    const [mapping] = resourcesOfType(b.template, "AWS::Lambda::EventSourceMapping").filter(
+  });
+
+  it("drains the delivery queue from the delivery function, woken by the publisher and every two minutes, with no event source mapping", () => {
+    const mappings = resourcesOfType(b.template, "AWS::Lambda::EventSourceMapping").filter(
       (m) =>
         JSON.stringify(m.properties.EventSourceArn) ===
         JSON.stringify(b.ref(b.channels.deliveryQueue.queueArn)),
     );
-    expect(mapping?.properties).toMatchObject({
-      FunctionName: b.ref(b.outbound.delivery.function.functionName),
-      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    const schedules = resourcesOfType(b.template, "AWS::Scheduler::Schedule").filter(
+      (s) =>
+        JSON.stringify(field(s.properties.Target, "Arn")) ===
+        JSON.stringify(b.ref(b.outbound.delivery.function.functionArn)),
+    );
+    const publisherVariables = field(functionOf(b.outbound.publisher)?.properties.Environment, "Variables");
+    const invokes = statementsOfRole(b.template, roleRef(b.outbound.publisher)).filter((s) =>
+      actionsOf(s).includes("lambda:InvokeFunction"),
+    );
+
+    expect(mappings).toEqual([]);
+    expect(WEBHOOK_DELIVERY_DRAIN_RATE.toMinutes()).toBe(2);
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.properties).toMatchObject({
+      GroupName: "isp-billing-test-ops",
+      ScheduleExpression: "rate(2 minutes)",
+      FlexibleTimeWindow: { Mode: "OFF" },
     });
+    expect(field(publisherVariables, "WEBHOOK_DELIVERY_FUNCTION_NAME")).toEqual(
+      b.ref(b.outbound.delivery.function.functionName),
+    );
+    // The delivery function alone, by its unqualified ARN: no version or alias wildcard.
+    expect(invokes.map((s) => field(s, "Resource"))).toEqual([
+      b.ref(b.outbound.delivery.function.functionArn),
+    ]);
   });
 
   it("lets the publisher put on this bus, send to this queue and read the webhook, and nothing more", () => {
@@ -173,6 +208,7 @@ describe("outbound events on AWS", () => {
     ]);
     expect(statements.some((s) => actionsOf(s).includes("events:PutEvents"))).toBe(false);
     expect(statements.some((s) => actionsOf(s).includes("sqs:ChangeMessageVisibility"))).toBe(true);
+    expect(statements.some((s) => actionsOf(s).includes("lambda:InvokeFunction"))).toBe(false);
     expect(statements.every((s) => field(s, "Resource") !== "*")).toBe(true);
     const variables = field(functionOf(b.outbound.delivery)?.properties.Environment, "Variables");
     expect(field(variables, "GATEWAY_KEY_ARN")).toEqual(b.ref(b.key.keyArn));

@@ -198,3 +198,56 @@ describe("publishTimelineEvents", () => {
     expect(repo.gets).toBe(3);
   });
 });
+
+describe("publishTimelineEvents waking the deliverer", () => {
+  const deps = async (wakes: string[], wake: () => Promise<void>) => {
+    const repo = new MemorySubscriptions();
+    const tenant = newId("tenant");
+    await repo.put(await subscription(tenant));
+    return {
+      tenant,
+      deps: {
+        subscriptions: repo,
+        clock: { now: () => NOW },
+        logger,
+        publisher: { publish: async () => undefined },
+        queue: { enqueue: async () => void wakes.push("enqueue") },
+        waker: { wake },
+      },
+    };
+  };
+  const suspended = (): TimelineEvent => ({
+    id: newId("event"),
+    subscriberId: newId("subscriber"),
+    at: NOW.toISOString(),
+    type: "subscriber.suspended",
+    summary: "suspended",
+    actor: { kind: "system", id: "test" },
+    data: { statusBefore: "active", statusAfter: "suspended" },
+  });
+
+  it("wakes it once, after the jobs are queued, and not when nothing was queued", async () => {
+    const calls: string[] = [];
+    const { tenant, deps: d } = await deps(calls, async () => void calls.push("wake"));
+
+    await publishTimelineEvents(d, [
+      { tenantId: tenant, event: suspended() },
+      { tenantId: tenant, event: suspended() },
+    ]);
+    await publishTimelineEvents(d, [{ tenantId: newId("tenant"), event: suspended() }]);
+
+    expect(calls).toEqual(["enqueue", "wake"]);
+  });
+
+  it("publishes and queues all the same when the wake-up fails: the scheduled drain takes the jobs", async () => {
+    const calls: string[] = [];
+    const { tenant, deps: d } = await deps(calls, async () => {
+      throw new Error("throttled");
+    });
+
+    const result = await publishTimelineEvents(d, [{ tenantId: tenant, event: suspended() }]);
+
+    expect(result).toEqual({ published: 1, queued: 1 });
+    expect(calls).toEqual(["enqueue"]);
+  });
+});
