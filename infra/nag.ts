@@ -40,6 +40,10 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     "Where the gateway sends the payer's browser back; nothing in the request is trusted: the payment must be ours and pending for this gateway's checkout, and it settles only on the gateway's own server-to-server answer (execute, query, validation or verify). Throttled per route.",
   "POST /v1/pay/return/{gateway}/{tenantId}/{paymentId}":
     "The POST form of the gateway's browser return (SSLCommerz posts back): as for the GET return, it settles only on the gateway's server-to-server answer, never on the request itself. Throttled per route.",
+  "GET /v1/bill/{token}":
+    "The invoice page a subscriber opens from the link in an SMS or e-mail: the subscriber has no API key, the invoice link's token is the credential (192 random bits, stored hashed, expiring, scoped to one invoice of one tenant). It shows that invoice and the ISP's branding, read only, with no referrer and no caching. Throttled per route.",
+  "GET /v1/bill/{token}/pdf":
+    "The same invoice as a PDF, authenticated by the same invoice link token as GET /v1/bill/{token}; read only. Throttled per route.",
   "POST /v1/webhooks/{gateway}/{tenantId}":
     "Gateway webhooks and IPNs: gateways cannot send our API keys. Authenticated by the gateway's signature (Razorpay HMAC-SHA256, SSLCommerz verify_sign) and then a server-to-server verification call before anything settles; event ids are de-duplicated and the gateway transaction id is the settlement's idempotency key. Throttled per route (a throttled gateway retries, and the payment sweep re-queries pending payments meanwhile).",
 };

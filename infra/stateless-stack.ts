@@ -10,12 +10,14 @@ import {
   AGENT_EVENTS_QUEUE_URL_ENV,
   type ApiFunctionSpec,
   AUTHORIZER_ENTRY,
+  BILLING_API_FUNCTION,
   EVENT_SUBSCRIPTION_API_FUNCTION,
   type GATEWAY_CREDENTIAL_FUNCTIONS,
 } from "../functions/api/catalog.js";
 import { type UserTokenConfig, userTokenEnvironment } from "../shared/config.js";
 import type { StageConfig } from "./config.js";
 import { AdminApi, type ApiRouteGroup } from "./constructs/admin-api.js";
+import { DailySummary } from "./constructs/daily-summary.js";
 import { EdgeAgentAccess } from "./constructs/edge-agent-access.js";
 import {
   GATEWAY_KEY_ENV,
@@ -113,6 +115,8 @@ export class StatelessStack extends Stack {
   /** The recurring schedule that drains the agent-events queue. */
   readonly agentEventsDrain: Schedule;
   readonly paymentSweep: PaymentSweep;
+  /** The admins' daily summary (hourly run) and the billing API's grants for its settings. */
+  readonly dailySummary: DailySummary;
   /** The edge-agent role and its issuer's grant; absent only when the catalog has no agent function. */
   readonly edgeAgent: EdgeAgentAccess | undefined;
   /** The table stream's publisher of public events and the webhook delivery function. */
@@ -239,6 +243,19 @@ export class StatelessStack extends Stack {
       schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
     });
     this.messaging.grantTo(this.paymentSweep.sweep);
+
+    // Reports: the daily summary by e-mail and Telegram; bot tokens sealed under their own purpose.
+    this.dailySummary = new DailySummary(this, "DailySummary", {
+      ...lambdaDefaults,
+      stage: config.stage,
+      table,
+      key: props.gatewayKey,
+      lifecycle: this.lifecycle,
+      messaging: this.messaging,
+      schedulerDeadLetterQueue: props.schedulerDeadLetterQueue,
+    });
+    const billingApi = functions.get(BILLING_API_FUNCTION);
+    if (billingApi) this.dailySummary.grantSettingsAdmin(billingApi);
 
     // Public events: the table stream to the bus and each tenant's webhook. Webhook signing secrets
     // are sealed with the gateway key under their own purpose (never opening gateway credentials).

@@ -52,6 +52,9 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
 /** The API function that seals webhook signing secrets (infra/constructs/outbound-events.ts grants it). */
 export const EVENT_SUBSCRIPTION_API_FUNCTION = "events";
 
+/** The API function that stores the daily summary's Telegram bot token and sends it on request. */
+export const BILLING_API_FUNCTION = "billing";
+
 /** Functions that open tenants' sealed gateway credentials (KMS decrypt). */
 export const GATEWAY_CREDENTIAL_FUNCTIONS = ["payments", "pay"] as const;
 

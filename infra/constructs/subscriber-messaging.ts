@@ -47,15 +47,21 @@ export class SubscriberMessaging {
       new PolicyStatement({ effect: Effect.DENY, actions: ["sns:Publish"], resources: [this.snsArns] }),
     );
     acknowledgeSmsPublish(lambda.role);
-    if (this.emailIdentityArn) {
-      lambda.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: [...SES_SEND_ACTIONS],
-          resources: [this.emailIdentityArn],
-        }),
-      );
-    }
+    this.grantEmailTo(lambda);
+  }
+
+  /** E-mail only (admins' reports): the sender environment and SES on the one identity, no SMS. */
+  grantEmailTo(lambda: NodeLambda): void {
+    const from = this.environment.EMAIL_FROM;
+    if (from) lambda.function.addEnvironment("EMAIL_FROM", from);
+    if (!this.emailIdentityArn) return;
+    lambda.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...SES_SEND_ACTIONS],
+        resources: [this.emailIdentityArn],
+      }),
+    );
   }
 }
 

@@ -12,7 +12,7 @@ import {
   subscriberBody,
   type TenantWorld,
 } from "../support/api.js";
-import { seedInvoice } from "../support/invoices.js";
+import { type SeedInvoice, seedInvoice } from "../support/invoices.js";
 
 const DAY = 86_400_000;
 const TOKEN = `7012345678:${"AAHk3_secret-part".padEnd(35, "x")}`;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   w = await createWorld(cloud.deps, "reports");
   const repo = cloud.deps.repos.invoices;
-  const seed = (o: Parameters<typeof seedInvoice>[1]) => seedInvoice(repo, { tenantId: w.tenantId, ...o });
+  const seed = (o: Omit<SeedInvoice, "tenantId">) => seedInvoice(repo, { tenantId: w.tenantId, ...o });
   const longAgo = at(-40 * DAY);
   // March 2026: one open, one paid, one half paid, one void (500.00 BDT each), all due long ago.
   await seed({ month: "2026-03-05T00:00:00Z", dueAt: longAgo, subscriberId: w.subscriberId });

@@ -53,6 +53,14 @@ function senders(synth: Synthesized) {
   );
 }
 
+/** The functions that send admins e-mail only (the daily summary, and the billing API's "send now"). */
+function emailers(synth: Synthesized) {
+  const { stateless } = synth.stacks;
+  const billing = stateless.functions.get("billing");
+  if (!billing) throw new Error("no billing function");
+  return [stateless.dailySummary.function, billing].map((l) => idsOf(synth, l));
+}
+
 /** Logical ids of the roles whose attached policies hold a statement matching `matches`. */
 function rolesWith(synth: Synthesized, matches: (statement: Json) => boolean): string[] {
   return resourcesOfType(synth.stateless, "AWS::IAM::Policy")
@@ -79,7 +87,7 @@ describe("subscriber messages on AWS", () => {
     configured = synthStage({ config: { stage: "prod", ...EMAIL } });
   });
 
-  it("sends from exactly the lifecycle, sweep, payments, pay and payment-sweep functions", () => {
+  it("sends SMS from exactly the lifecycle, sweep, payments, pay and payment-sweep functions, e-mail also from the daily summary's two", () => {
     expect([...SUBSCRIBER_MESSAGING_API_FUNCTIONS].sort()).toEqual(["pay", "payments"]);
     for (const synth of [dev, configured]) {
       const expected = senders(synth)
@@ -89,9 +97,7 @@ describe("subscriber messages on AWS", () => {
       expect(iamStatements(synth.stateful).filter((s) => mentions(s, "sns"))).toEqual([]);
     }
     expect(rolesWith(configured, (s) => mentions(s, "ses"))).toEqual(
-      senders(configured)
-        .map((s) => String(field(s.role, "Ref")))
-        .sort(),
+      [...senders(configured), ...emailers(configured)].map((s) => String(field(s.role, "Ref"))).sort(),
     );
   });
 
@@ -163,15 +169,19 @@ describe("subscriber messages on AWS", () => {
     });
     const ses = iamStatements(synth.stateless).filter((s) => mentions(s, "ses"));
 
-    expect(ses).toHaveLength(senders(synth).length);
+    expect(ses).toHaveLength(senders(synth).length + emailers(synth).length);
     for (const statement of ses) expect(field(statement, "Resource")).toBe(arn);
   });
 
-  it("gives SMS_SENDER_ID and EMAIL_FROM to the senders and to no other function", () => {
+  it("gives SMS_SENDER_ID and EMAIL_FROM to the senders, EMAIL_FROM alone to the e-mailers, and neither to any other function", () => {
     const ids = new Set(senders(configured).map((s) => s.fn));
+    const emailOnly = new Set(emailers(configured).map((s) => s.fn));
     for (const [id, variables] of variablesOf(configured)) {
       if (ids.has(id)) {
         expect(variables.SMS_SENDER_ID, id).toBe(EMAIL.smsSenderId);
+        expect(variables.EMAIL_FROM, id).toBe(EMAIL.emailFrom);
+      } else if (emailOnly.has(id)) {
+        expect(variables.SMS_SENDER_ID, id).toBeUndefined();
         expect(variables.EMAIL_FROM, id).toBe(EMAIL.emailFrom);
       } else {
         expect(variables.SMS_SENDER_ID, id).toBeUndefined();

@@ -7,6 +7,7 @@ import { GatewayCredentialsKey } from "../../infra/constructs/gateway-credential
 import { PAYMENT_SWEEP_RATE } from "../../infra/constructs/payment-sweep.js";
 import { PUBLIC_ROUTE_REASONS } from "../../infra/nag.js";
 import { routeKey } from "../../shared/http/operation.js";
+import { TELEGRAM_TOKEN_PURPOSE } from "../../shared/services/daily-summary.js";
 import { GATEWAY_CREDENTIALS_PURPOSE } from "../../shared/services/payments/gateway-settings.js";
 import { WEBHOOK_SECRET_PURPOSE } from "../../shared/services/webhook-secrets.js";
 import {
@@ -45,7 +46,9 @@ function forWebhookSecrets(statement: Json): boolean {
     field(field(statement, "Condition"), "StringEquals"),
     "kms:EncryptionContext:purpose",
   );
-  return purpose === WEBHOOK_SECRET_PURPOSE;
+  // Webhook secrets and Telegram bot tokens have purposes of their own, each tested beside its
+  // feature (test/infra/outbound-events.test.ts, test/infra/daily-summary.test.ts).
+  return purpose === WEBHOOK_SECRET_PURPOSE || purpose === TELEGRAM_TOKEN_PURPOSE;
 }
 
 /** Every KMS-allowing statement of every IAM policy in the template, with the role it applies to. */
@@ -178,10 +181,15 @@ describe("payments on AWS", () => {
       expect(actionsOf(roleOf(paymentSweep))).toEqual(["kms:Decrypt"]);
     });
 
-    it("gives GATEWAY_KEY_ARN, the imported key ARN, to those three functions and the two that seal or open webhook secrets", () => {
+    it("gives GATEWAY_KEY_ARN, the imported key ARN, to those three functions, the two that seal or open webhook secrets and the two that seal or open Telegram bot tokens", () => {
       const { payments, pay, paymentSweep } = functions();
       const { stateless } = dev.stacks;
-      const webhookSecrets = [stateless.functions.get("events"), stateless.outboundEvents.delivery];
+      const webhookSecrets = [
+        stateless.functions.get("events"),
+        stateless.outboundEvents.delivery,
+        stateless.functions.get("billing"),
+        stateless.dailySummary.function,
+      ];
       const withKey = resourcesOfType(dev.stateless, "AWS::Lambda::Function").filter(
         (fn) => field(field(fn.properties.Environment, "Variables"), "GATEWAY_KEY_ARN") !== undefined,
       );

@@ -27,9 +27,10 @@ describe("stateless stack", () => {
   });
 
   describe("functions", () => {
-    it("has one function per catalog entry plus the authorizer, the lifecycle, the sweep, the payment sweep and the outbound events' two", () => {
-      // The outbound events' publisher and webhook delivery: test/infra/outbound-events.test.ts.
-      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 7);
+    it("has one function per catalog entry plus the authorizer, the lifecycle, the sweep, the payment sweep, the outbound events' two and the daily summary", () => {
+      // The outbound events' publisher and webhook delivery: test/infra/outbound-events.test.ts; the
+      // daily summary: test/infra/daily-summary.test.ts.
+      dev.stateless.resourceCountIs("AWS::Lambda::Function", apiFunctions.length + 8);
     });
 
     it("runs every function on nodejs22.x or newer, on arm64, logging to its own log group", () => {
@@ -75,8 +76,9 @@ describe("stateless stack", () => {
     it("keeps logs for the configured retention", () => {
       const logGroups = resourcesOfType(prod.stateless, "AWS::Logs::LogGroup");
 
-      // + authorizer, lifecycle, sweep, payment sweep, the outbound events' two and the API access logs
-      expect(logGroups).toHaveLength(apiFunctions.length + 8);
+      // + authorizer, lifecycle, sweep, payment sweep, the outbound events' two, the daily summary and
+      // the API access logs
+      expect(logGroups).toHaveLength(apiFunctions.length + 9);
       for (const group of logGroups)
         expect(group.properties.RetentionInDays).toBe(RetentionDays.THREE_MONTHS);
     });

@@ -61,7 +61,7 @@ describe("subscriber lifecycle on AWS", () => {
     it("gives every function, the authorizer included, all the variables loadApiConfig requires", () => {
       const functions = resourcesOfType(dev.stateless, "AWS::Lambda::Function");
 
-      expect(functions).toHaveLength(apiFunctions.length + 7);
+      expect(functions).toHaveLength(apiFunctions.length + 8);
       for (const fn of functions) {
         const env = environmentOf(fn.properties);
         expect(env.SCHEDULE_GROUP, fn.logicalId).toBe("isp-billing-dev");
