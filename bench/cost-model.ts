@@ -13,6 +13,7 @@ import {
   LIFECYCLE_ENTRY,
   PAYMENT_SWEEP_ENTRY,
   SWEEP_ENTRY,
+  WEBHOOK_DELIVERIES_ENTRY,
 } from "../functions/api/catalog.js";
 import { MAX_AGENT_CREDENTIAL_SECONDS } from "../shared/adapters/agent-credentials/sts.js";
 import type { LocalSchedule } from "../shared/adapters/scheduler/local-scheduler.js";
@@ -64,23 +65,31 @@ import { emit, round, runConcurrent } from "./lib/stats.js";
  * - Ten admin API reads from a frontend: 4 subscriber gets, 3 timelines, 1 payments list, 2 pages
  *   of the subscriber list (25 a page).
  * - The router commands this causes (suspend, restore, renew), applied by the agent, and their
- *   results through the agent-events function.
- * Subscriber creation is setup, not part of the month. The agent-events function is fed one
- *   message per invocation (the event source batches up to 10 in 1 s: this is the upper bound).
+ *   results through the agent-events function's batch logic.
+ * Subscriber creation is setup, not part of the month. Agent events are fed to the batch logic one
+ *   message at a time, to measure each type's cost; in AWS they are drained in batches of up to 10
+ *   (below).
  *
  * MODELLED (counted analytically, priced with unit costs measured in the same run):
  * - Per site (1 site and 1 NAS per 500 subscribers), from the agent's production defaults: a
  *   20 s long poll on the site queue without pause (2,592,000 / 20 = 129,600 receives a month),
- *   a heartbeat every 60 s and a session report every 300 s (each one SendMessageBatch by the agent,
- *   one receive and one delete by the event source, one agent-events invocation costed as measured
- *   per event type; the session report's size scaled to 500 sessions), credentials refreshed every
- *   55 min (one API request to the agent function, costed as measured).
- * - Per router command: the agent's receive, delete and result send, and the event source's receive
- *   and delete of the result (5 SQS requests).
+ *   a heartbeat and a session report at the agent's intervals (each one SendMessageBatch by the
+ *   agent, in 64 KB chunks; processed as measured per event type, the session report's size scaled to
+ *   500 sessions), credentials refreshed every 55 min (one API request to the agent function, costed
+ *   as measured).
+ * - Per router command: the agent's receive, delete and result send (3 SQS requests).
+ * - Queue drains, per deployment and size: the agent-events and webhook-delivery queues are drained
+ *   by their functions on schedules at their infra rates (infra/constructs/queue-drain.ts). Each tick
+ *   is one Scheduler invocation and one Lambda invocation, costed as an idle drain measured here (its
+ *   one empty receive included); the month's agent events (results, heartbeats, session reports)
+ *   spread evenly over the ticks add, per tick, receives of up to 10 messages or 64 KB chunks and
+ *   one delete per batch (a short batch ends the run: its receive replaces the idle one), and twice
+ *   the idle drain's duration per batch. No webhook is configured in
+ *   the month, so the delivery drain runs idle (its wake-ups come only with queued deliveries).
  * - Per deployment: the lifecycle sweep and the payment sweep at their infra rates (one Scheduler
- *   invocation and one Lambda invocation each, costed as measured when idle), and the SQS event
- *   sources' idle polling (ESM_POLLERS long polls of 20 s per event-source queue, an assumption:
- *   AWS does not publish it).
+ *   invocation and one Lambda invocation each, costed as measured when idle), and any SQS event
+ *   source still in infra (ESM_POLLERS long polls of 20 s, around the clock: AWS documents five
+ *   concurrent batches at first, scaled back to five and "as few as 2" when traffic is low).
  * - Lambda: the memory from infra (NodeLambda default, 512 MB), durations as measured locally plus
  *   GATEWAY_CALL_MS per payment-gateway call and SMS_SEND_MS per SMS sent (the stand-ins answer at
  *   once); init billed for cold starts, with P(cold) = exp(-rate x KEEP_WARM_MIN) per function.
@@ -167,7 +176,15 @@ lag = Date.now() - (E0 - 5 * DAY - HOUR);
 const load = async <H>(entry: string): Promise<H> =>
   ((await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: H }).handler;
 const lifecycle = await load<(event: unknown) => Promise<{ outcome: string }>>(LIFECYCLE_ENTRY);
-const agentEvents = await load<(event: SQSEvent) => Promise<SQSBatchResponse>>(AGENT_EVENTS_ENTRY);
+const agentEventsModule = (await import(pathToFileURL(join(PROJECT_ROOT, AGENT_EVENTS_ENTRY)).href)) as {
+  handler: DrainHandler;
+  processBatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
+};
+const agentEvents = agentEventsModule.processBatch;
+const agentEventsDrain = agentEventsModule.handler;
+const deliveriesDrain = await load<DrainHandler>(WEBHOOK_DELIVERIES_ENTRY);
+type DrainHandler = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
+const drainContext = { getRemainingTimeInMillis: () => 55_000 };
 const sweep = await load<() => Promise<unknown>>(SWEEP_ENTRY);
 const paymentSweep = await load<() => Promise<unknown>>(PAYMENT_SWEEP_ENTRY);
 const authorizer = await load<LocalAuthorizer>(AUTHORIZER_ENTRY);
@@ -201,25 +218,31 @@ interface EventSample {
 const events = new Map<string, EventSample>();
 /** Session reports that listed sessions (kept through the month: routers there may list none). */
 const sessionSizes = { reports: 0, bytes: 0, sessions: 0, emptyBytes: 0 };
-const trigger = await startSqsTrigger(cloud.sqsEndpoint, "isp-local-agent-events", async (event) => {
-  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
-  for (const record of event.Records) {
-    const parsed = parseEvent(record.body);
-    const sample = events.get(parsed.type) ?? { count: 0, bytes: 0 };
-    sample.count++;
-    sample.bytes += Buffer.byteLength(record.body);
-    events.set(parsed.type, sample);
-    if (parsed.sessions > 0) {
-      sessionSizes.reports++;
-      sessionSizes.bytes += Buffer.byteLength(record.body);
-      sessionSizes.sessions += parsed.sessions;
-      sessionSizes.emptyBytes += parsed.emptyBytes;
+// One message per call of the batch logic (the cloud's own drain of this queue is stopped above).
+const trigger = await startSqsTrigger(
+  cloud.sqsEndpoint,
+  "isp-local-agent-events",
+  async (event) => {
+    const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+    for (const record of event.Records) {
+      const parsed = parseEvent(record.body);
+      const sample = events.get(parsed.type) ?? { count: 0, bytes: 0 };
+      sample.count++;
+      sample.bytes += Buffer.byteLength(record.body);
+      events.set(parsed.type, sample);
+      if (parsed.sessions > 0) {
+        sessionSizes.reports++;
+        sessionSizes.bytes += Buffer.byteLength(record.body);
+        sessionSizes.sessions += parsed.sessions;
+        sessionSizes.emptyBytes += parsed.emptyBytes;
+      }
+      const out = await meter.invoke("agent-events", parsed.type, () => agentEvents({ Records: [record] }));
+      batchItemFailures.push(...out.batchItemFailures);
     }
-    const out = await meter.invoke("agent-events", parsed.type, () => agentEvents({ Records: [record] }));
-    batchItemFailures.push(...out.batchItemFailures);
-  }
-  return { batchItemFailures };
-});
+    return { batchItemFailures };
+  },
+  { VisibilityTimeout: "60" },
+);
 
 // The ISP: one site, one NAS, one package, Razorpay, an API key for the frontend.
 const { tenant } = await createTenant(deps, {
@@ -375,6 +398,12 @@ const active = statusOf.filter((s) => s?.status === "active").length;
 
 await siteAgent.stop();
 await trigger.stop();
+// Idle drains: what every tick costs when nothing waits (whatever the agent sent last is taken first).
+await agentEventsDrain({}, drainContext);
+for (let i = 0; i < 5; i++) {
+  await meter.invoke("agent-events", "idle", () => agentEventsDrain({}, drainContext));
+  await meter.invoke("webhook-deliveries", "idle", () => deliveriesDrain({}, drainContext));
+}
 server.closeAllConnections();
 await new Promise((r) => server.close(r));
 await cloud.stop();
@@ -460,12 +489,22 @@ function perInvocation(fn: string, activity: string): Usage {
 const isPerSite = (fn: string, activity: string) =>
   (fn === "agent-events" && (activity === "heartbeat" || activity === "sessions")) ||
   (fn === "agent" && activity === "POST /v1/agent/credentials");
-const isFixed = (fn: string) => fn === "sweep" || fn === "payment-sweep";
+const isFixed = (fn: string, activity: string) =>
+  fn === "sweep" || fn === "payment-sweep" || activity === "idle";
 const isPerSubscriber = (fn: string, activity: string) =>
-  fn !== "(outside)" && !isPerSite(fn, activity) && !isFixed(fn);
+  fn !== "(outside)" && !isPerSite(fn, activity) && !isFixed(fn, activity);
+/** Agent events are processed inside the drain's invocations, which the queue drains count. */
+const withoutInvocations = (u: Usage): Usage => {
+  const out = emptyUsage();
+  addUsage(out, u, 1);
+  for (const f of Object.values(out.fns)) f.invocations = 0;
+  return out;
+};
 
 // Per subscriber: measured over the sample, plus what the month's commands cost at the agent.
 const sampleUsage = measured(isPerSubscriber);
+const resultFn = sampleUsage.fns["agent-events"];
+if (resultFn) resultFn.invocations = 0;
 const commands = commandsSent();
 const results = events.get("result")?.count ?? 0;
 sampleUsage.schedulerInvocations += Object.values(firesByKind).reduce((s, n) => s + n, 0);
@@ -473,9 +512,10 @@ sampleUsage.smsMessages += sms.length;
 sampleUsage.smsSegments += segments.reduce((s, n) => s + n, 0);
 const measuredPerSubscriber = emptyUsage();
 addUsage(measuredPerSubscriber, sampleUsage, 1 / SAMPLE);
-// Modelled on top: SQS at the agent and the event source, and the external calls' latency.
+// Modelled on top: SQS at the agent (the drain's receives are in the queue drains), and the external
+// calls' latency.
 const modelledSample = emptyUsage();
-modelledSample.sqsRequests += commands * 3 + results * 2;
+modelledSample.sqsRequests += commands * 3;
 const onlinePayments = Array.from({ length: SAMPLE }, (_, i) => online(i)).filter(Boolean).length;
 addFn(modelledSample, "pay", 0, gatewayCallsInMonth * GATEWAY_CALL_MS);
 addFn(modelledSample, "lifecycle", 0, (sms.length - receipts) * SMS_SEND_MS);
@@ -514,12 +554,13 @@ const reportParts = Math.ceil(SUBSCRIBERS_PER_SITE / tuning.sessionsPerMessage);
 const chunks = (bytes: number) => Math.max(1, Math.ceil(bytes / 65_536));
 const perSite = emptyUsage();
 const heartbeats = MONTH_S / tuning.heartbeatSeconds;
-addUsage(perSite, heartbeat, heartbeats);
-// The agent's send, the event source's receive (both by 64 KB chunk) and delete.
-perSite.sqsRequests += heartbeats * (2 * chunks(heartbeatSample.bytes / heartbeatSample.count) + 1);
+const heartbeatBytes = heartbeatSample.bytes / heartbeatSample.count;
+addUsage(perSite, withoutInvocations(heartbeat), heartbeats);
+// The agent's send, by 64 KB chunk (the drain's receives and deletes are in the queue drains).
+perSite.sqsRequests += heartbeats * chunks(heartbeatBytes);
 const reports = (MONTH_S / tuning.sessionsSeconds) * reportParts;
-addUsage(perSite, sessionReport, reports);
-perSite.sqsRequests += reports * (2 * chunks(reportBytes) + 1);
+addUsage(perSite, withoutInvocations(sessionReport), reports);
+perSite.sqsRequests += reports * chunks(reportBytes);
 perSite.sqsRequests += MONTH_S / tuning.waitTimeSeconds;
 const refreshes = MONTH_S / (MAX_AGENT_CREDENTIAL_SECONDS - CREDENTIALS_REFRESH_BEFORE_S);
 addUsage(perSite, perInvocation("agent", "POST /v1/agent/credentials"), refreshes);
@@ -532,6 +573,30 @@ addUsage(fixed, perInvocation("sweep", "idle"), sweeps);
 addUsage(fixed, perInvocation("payment-sweep", "idle"), paymentSweeps);
 fixed.schedulerInvocations += sweeps + paymentSweeps;
 fixed.sqsRequests += infra.eventSourceQueues * ESM_POLLERS * (MONTH_S / ESM_WAIT_S);
+
+// Queue drains: every tick idle as measured, plus the agent events of the month spread over the ticks.
+const agentEventsTicks = MONTH_S / infra.agentEventsDrainRateS;
+const deliveryTicks = MONTH_S / infra.webhookDrainRateS;
+const idleDrainMs = perInvocation("agent-events", "idle").fns["agent-events"]?.ms ?? 0;
+const resultSample = events.get("result");
+const resultsPerSubscriber = results / SAMPLE;
+const resultBytes = resultSample ? resultSample.bytes / resultSample.count : 0;
+function drainsAt(n: number, sites: number): Usage {
+  const u = emptyUsage();
+  addUsage(u, perInvocation("agent-events", "idle"), agentEventsTicks);
+  addUsage(u, perInvocation("webhook-deliveries", "idle"), deliveryTicks);
+  u.schedulerInvocations += agentEventsTicks + deliveryTicks;
+  const messages = sites * (heartbeats + reports) + n * resultsPerSubscriber;
+  const bytes =
+    sites * (heartbeats * heartbeatBytes + reports * reportBytes) + n * resultsPerSubscriber * resultBytes;
+  const perTick = messages / agentEventsTicks;
+  const batches = perTick > 0 ? Math.ceil(perTick / 10) : 0;
+  const receives = perTick > 0 ? Math.max(batches, Math.ceil(bytes / agentEventsTicks / 65_536)) : 0;
+  // The idle sample's one receive is already counted; a tick whose last batch is short ends there.
+  u.sqsRequests += agentEventsTicks * Math.max(0, receives + batches - 1);
+  addFn(u, "agent-events", 0, agentEventsTicks * batches * 2 * idleDrainMs);
+  return u;
+}
 
 interface Bill {
   lambda_requests: number;
@@ -550,6 +615,7 @@ function monthAt(n: number): { usage: Usage; sites: number } {
   addUsage(usage, perSubscriber, n);
   addUsage(usage, perSite, sites);
   addUsage(usage, fixed, 1);
+  addUsage(usage, drainsAt(n, sites), 1);
   return { usage, sites };
 }
 /** The bill of a month's usage; `init: false` leaves cold starts out (for the parts of a whole). */
@@ -591,7 +657,12 @@ for (const n of SIZES) {
   const { usage, sites } = monthAt(n);
   const bill = price(usage);
   const withFreeTier = price(usage, { freeTier: true });
-  const parts = { per_subscriber: monthPart(perSubscriber, n), per_site: monthPart(perSite, sites), fixed };
+  const parts = {
+    per_subscriber: monthPart(perSubscriber, n),
+    per_site: monthPart(perSite, sites),
+    fixed,
+    queue_drains: drainsAt(n, sites),
+  };
   const categories = {
     ...Object.fromEntries(
       Object.entries(parts).map(([k, u]) => [
@@ -661,14 +732,18 @@ const perSubscriberFigures = {
   sms_segments: round(measuredPerSubscriber.smsSegments, 2),
 };
 const perSubscriberModelledFigures = {
-  sqs_requests_agent_and_event_source: round(modelledPerSubscriber.sqsRequests, 2),
+  sqs_requests_agent: round(modelledPerSubscriber.sqsRequests, 2),
   lambda_ms_external_calls: round(
     Object.values(modelledPerSubscriber.fns).reduce((s, f) => s + f.ms, 0),
     0,
   ),
 };
 const lambdaBySubscriber = Object.entries(perSubscriber.fns)
-  .map(([fn, f]) => `${fn} ${round(f.invocations, 2)} x ${round(f.ms / Math.max(f.invocations, 1e-9), 0)} ms`)
+  .map(([fn, f]) =>
+    f.invocations > 0
+      ? `${fn} ${round(f.invocations, 2)} x ${round(f.ms / f.invocations, 0)} ms`
+      : `${fn} ${round(f.ms, 0)} ms inside drains`,
+  )
   .join(", ");
 const perSiteFigures = {
   sqs_requests: Math.round(perSite.sqsRequests),
@@ -676,6 +751,21 @@ const perSiteFigures = {
   dynamodb_write_units: Math.round(perSite.writeUnits),
   dynamodb_read_units: Math.round(perSite.readUnits),
   usd_without_sms: round(total(price(perSite, { init: false }), false), 4),
+};
+const drainFigures = (n: number) => {
+  const u = drainsAt(n, Math.ceil(n / SUBSCRIBERS_PER_SITE));
+  return {
+    ticks: Math.round(agentEventsTicks + deliveryTicks),
+    sqs_requests: Math.round(u.sqsRequests),
+    usd: round(total(price(u, { init: false }), false), 4),
+  };
+};
+const queueDrainFigures = {
+  agent_events_drain_rate_s: infra.agentEventsDrainRateS,
+  webhook_delivery_drain_rate_s: infra.webhookDrainRateS,
+  idle_drain_ms: round(idleDrainMs, 1),
+  n1000: drainFigures(1_000),
+  n100000: drainFigures(100_000),
 };
 const fixedFigures = {
   sweep_invocations: Math.round(sweeps + paymentSweeps),
@@ -696,6 +786,7 @@ process.stdout.write(
     ...dynamoTop.map((d) => `    ${d.scope}: ${d.calls} calls, ${d.wru} WRU, ${d.rru} RRU`),
     `per site and month (modelled counts, measured unit costs): ${JSON.stringify(perSiteFigures)}`,
     `per deployment and month: ${JSON.stringify(fixedFigures)}`,
+    `queue drains per month: ${JSON.stringify(queueDrainFigures)}`,
     ...lines,
     "",
   ].join("\n"),
@@ -715,6 +806,7 @@ emit({
   per_subscriber_modelled: perSubscriberModelledFigures,
   per_site_modelled: perSiteFigures,
   per_deployment_modelled: fixedFigures,
+  queue_drains_modelled: queueDrainFigures,
   fires: firesByKind,
   router_commands: commands,
   assumptions: {
@@ -857,6 +949,15 @@ function readInfra() {
       60 * figure("infra/constructs/subscriber-lifecycle.ts", /SWEEP_RATE\s*=\s*Duration\.minutes\((\d+)\)/),
     paymentSweepRateS:
       60 * figure("infra/constructs/payment-sweep.ts", /PAYMENT_SWEEP_RATE\s*=\s*Duration\.minutes\((\d+)\)/),
+    agentEventsDrainRateS:
+      60 *
+      figure("infra/constructs/queue-drain.ts", /AGENT_EVENTS_DRAIN_RATE\s*=\s*Duration\.minutes\((\d+)\)/),
+    webhookDrainRateS:
+      60 *
+      figure(
+        "infra/constructs/queue-drain.ts",
+        /WEBHOOK_DELIVERY_DRAIN_RATE\s*=\s*Duration\.minutes\((\d+)\)/,
+      ),
     eventSourceQueues: files.reduce((s, text) => s + (text.match(/new SqsEventSource\(/g)?.length ?? 0), 0),
   };
 }

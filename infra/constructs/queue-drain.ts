@@ -12,11 +12,12 @@ import { recurringLambdaSchedule } from "./scheduler-target.js";
 export const AGENT_EVENTS_DRAIN_RATE = Duration.minutes(2);
 
 /**
- * How often the webhook delivery queue is drained for retries (functions/webhook-deliveries.ts):
- * first attempts do not wait for it (the publisher wakes the function), a retry waits for the first
- * drain after its backoff.
+ * How often the webhook delivery queue is drained (functions/webhook-deliveries.ts). First attempts
+ * do not wait for it (the publisher wakes the function); a retry goes at the first drain after its
+ * backoff, and a job a lost wake-up left at the next drain. Failures are rare, so retrying a few
+ * minutes late is the right trade against a tick every minute or two around the clock.
  */
-export const WEBHOOK_DELIVERY_DRAIN_RATE = Duration.minutes(2);
+export const WEBHOOK_DELIVERY_DRAIN_RATE = Duration.minutes(5);
 
 /** What the async invocation of a drain may do: nothing again (the next tick drains anyway). */
 export function drainAsyncInvoke(rate: Duration) {

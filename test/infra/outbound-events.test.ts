@@ -123,7 +123,7 @@ describe("outbound events on AWS", () => {
     }
   });
 
-  it("drains the delivery queue from the delivery function, woken by the publisher and every two minutes, with no event source mapping", () => {
+  it("drains the delivery queue from the delivery function, woken by the publisher and every five minutes, with no event source mapping", () => {
     const mappings = resourcesOfType(b.template, "AWS::Lambda::EventSourceMapping").filter(
       (m) =>
         JSON.stringify(m.properties.EventSourceArn) ===
@@ -140,11 +140,11 @@ describe("outbound events on AWS", () => {
     );
 
     expect(mappings).toEqual([]);
-    expect(WEBHOOK_DELIVERY_DRAIN_RATE.toMinutes()).toBe(2);
+    expect(WEBHOOK_DELIVERY_DRAIN_RATE.toMinutes()).toBe(5);
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.properties).toMatchObject({
       GroupName: "isp-billing-test-ops",
-      ScheduleExpression: "rate(2 minutes)",
+      ScheduleExpression: "rate(5 minutes)",
       FlexibleTimeWindow: { Mode: "OFF" },
     });
     expect(field(publisherVariables, "WEBHOOK_DELIVERY_FUNCTION_NAME")).toEqual(

@@ -67,7 +67,7 @@ const SYSTEM_ATTRIBUTES: MessageSystemAttributeName[] = [
  * Empties a queue through a batch handler, the way an SQS event source mapping feeds a function, but
  * only when called: short-polling receives (no wait: an empty queue answers at once), each batch
  * handed to the handler, the records it did not report failed deleted, until a receive comes back
- * empty or the time left is down to the reserve. Failed records stay for redelivery and the queue's
+ * short of a full batch or the time left is down to the reserve. Failed records stay for redelivery and the queue's
  * redrive policy, as with an event source. A handler that throws stops the drain: its batch comes
  * back after the visibility timeout, and the error is rethrown once the other loops have stopped.
  */
@@ -97,7 +97,8 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return;
-      if (messages.length === BATCH) {
+      const full = messages.length === BATCH;
+      if (full) {
         while (loops.length < concurrency) loops.push(run());
       }
       received += messages.length;
@@ -116,6 +117,9 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
           }),
         );
       }
+      // A short batch: the queue is (nearly) empty. What a short poll missed waits for the next run,
+      // which spares every run that found a little work its trailing empty receive.
+      if (!full) return;
     }
   };
   const run = () =>
