@@ -24,15 +24,12 @@ export { type FireResult, fire, type ReminderDue, SCHEDULER_ACTOR } from "./fire
 export {
   billingStartFor,
   type CycleInvoice,
-  currentPeriod,
   type InvoiceAction,
   invoiceAction,
   invoiceCycle,
   invoicePeriod,
   invoicePeriodStartForDue,
   type LateFeeDue,
-  type OnDemandInvoiceInput,
-  onDemandInvoice,
   prepaidInvoiceLead,
 } from "./invoicing.js";
 export { changePackage, resume, setExpiry, suspend, terminate } from "./manual.js";
@@ -44,6 +41,7 @@ export {
   type ReminderAction,
   sameAction,
 } from "./next-action.js";
+export { currentPeriod, type OnDemandInvoiceInput, onDemandInvoice } from "./on-demand.js";
 export { type ChangeBilling, packageChangeBilling, upgradeInvoice } from "./package-change.js";
 export { pause, unpause } from "./pause.js";
 export {

@@ -5,7 +5,7 @@ import { newId } from "../ids.js";
 import type { NewInvoice } from "../schemas/invoice.js";
 import type { Package } from "../schemas/package.js";
 import { expiresAtOf } from "./entitlement.js";
-import { currentPeriod } from "./invoicing.js";
+import { currentPeriod } from "./on-demand.js";
 import type { LifecyclePolicy, LifecycleSubscriber } from "./policy.js";
 import { dueInstantFor, isInterval } from "./postpaid.js";
 import { startOfLocalDay } from "./zoned-time.js";
