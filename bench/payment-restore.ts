@@ -17,6 +17,7 @@ import { createPayLink, startCheckout } from "../shared/services/payments/pay-li
 import { createNas, createSite } from "../shared/services/sites.js";
 import { createSubscriber } from "../shared/services/subscribers.js";
 import { createTenant } from "../shared/services/tenants.js";
+import { profilePhase } from "./lib/profile.js";
 import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
 
 /**
@@ -31,6 +32,8 @@ import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
  * the ISP's mini-PC; it reports each PPP secret change over IPC with a wall-clock timestamp.
  *
  *   npm run bench -- payment-restore [payments=1000] [concurrency=50] [peer=200]
+ *
+ * BENCH_CPU_PROFILE=file.cpuprofile profiles the cloud process during the measured webhooks.
  */
 if (process.argv[2] === "--site") await runSite(JSON.parse(process.argv[3] ?? "{}"));
 else await main();
@@ -194,6 +197,7 @@ async function main(): Promise<void> {
   log(`delivering ${PAYMENTS} webhooks at concurrency ${CONCURRENCY}`);
   const hookUrl = `${cloud.url}/v1/webhooks/razorpay/${tenant.id}`;
   const sentAt = new Map<string, number>();
+  const stopProfile = await profilePhase();
   const started = performance.now();
   const outcomes: Record<string, number> = {};
   const answered = await runConcurrent(PAYMENTS, CONCURRENCY, async (i) => {
@@ -216,6 +220,7 @@ async function main(): Promise<void> {
   const paid = usernames.slice(0, PAYMENTS);
   await waitUntil("all restored", () => paid.every((u) => restoredAt.has(u)), 60_000);
   const drainMs = performance.now() - started;
+  await stopProfile();
   const latencies = paid.map((u) => (restoredAt.get(u) ?? Number.NaN) - (sentAt.get(u) ?? Number.NaN));
 
   // Peer: cash payments through the admin API for the other subscribers, same concurrency.
