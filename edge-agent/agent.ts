@@ -35,6 +35,8 @@ export const AgentTuningSchema = z
     waitTimeSeconds: int(0, 20).default(20),
     batchSize: int(1, 10).default(10),
     concurrency: int(1, 4096).default(64),
+    /** Receives in flight at once during a burst (one while the queue is quiet). */
+    maxPollers: int(1, 64).default(8),
     visibilityTimeoutSeconds: int(1, 43_200).default(60),
     /** Visibility renewal for running commands (waiting for notBefore included); 0 = off. */
     visibilityHeartbeatSeconds: int(0, 43_199).default(20),
@@ -195,6 +197,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       waitTimeSeconds: t.waitTimeSeconds,
       batchSize: t.batchSize,
       concurrency: t.concurrency,
+      maxPollers: t.maxPollers,
       maxWaiting: t.maxWaiting,
       visibilityTimeoutSeconds: t.visibilityTimeoutSeconds,
       heartbeatSeconds: t.visibilityHeartbeatSeconds,
@@ -250,7 +253,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     await Promise.allSettled([this.enforcer.close(), ...this.listers.map((l) => l.close())]);
     this.reporter.report(this.heartbeat("stopping"));
     await this.reporter.stop(abort ? 1_000 : 10_000);
-    await this.versions.flush().catch(() => {});
+    await this.versions.close().catch(() => {});
     await this.metricsServer?.close();
     if (this.ownsClient) this.client.destroy();
     this.logger.info("edge agent stopped", {});

@@ -1,9 +1,10 @@
 import { constants } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe } from "./agent.js";
+import { AppliedVersionStore, AppliedVersionsCorruptError, journalFileOf } from "./applied-versions.js";
 import type { AgentConfig, NasConfig } from "./config.js";
 import { AgentCredentialProvider } from "./credentials.js";
 import { RadiusCode, RadiusDaClient, RadiusTimeoutError } from "./radius/index.js";
@@ -92,15 +93,24 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
 async function stateFileCheck(file: string): Promise<DoctorCheck> {
   const check = (ok: boolean, detail: string) => ({ check: "state file", target: file, ok, detail });
   try {
-    const json: unknown = JSON.parse(await readFile(file, "utf8"));
-    const versions: unknown = json && typeof json === "object" ? Reflect.get(json, "versions") : undefined;
-    if (!versions || typeof versions !== "object") return check(false, "not an applied-versions file");
-    await access(file, constants.W_OK);
-    return check(true, `${Object.keys(versions).length} subscriber version(s) recorded`);
+    const versions = await AppliedVersionStore.read(file);
+    const present = await Promise.all(
+      [file, journalFileOf(file)].map((f) =>
+        access(f).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (!present.includes(true)) return writableDirectory(file, check);
+    // The journal is appended and snapshots are renamed into place: the directory must be writable.
+    await access(dirname(file), constants.W_OK);
+    return check(true, `${versions.size} subscriber version(s) recorded`);
   } catch (error) {
+    if (error instanceof AppliedVersionsCorruptError) {
+      return check(false, `${error.message.replace(/^state file \S+ /, "")}: the agent will refuse to start`);
+    }
     const code = errorCode(error);
-    if (code === "ENOENT") return writableDirectory(file, check);
-    if (error instanceof SyntaxError) return check(false, "not valid JSON: the agent will refuse to start");
     return check(false, `cannot use it (${code ?? describe(error)})`);
   }
 }

@@ -22,10 +22,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What a fresh open would find on disk: the snapshot with the journal replayed over it. */
 async function onDisk(): Promise<Record<string, number>> {
-  const json: unknown = JSON.parse(await readFile(file, "utf8"));
-  const versions: unknown = json && typeof json === "object" ? Reflect.get(json, "versions") : undefined;
-  return versions as Record<string, number>;
+  return Object.fromEntries(await AppliedVersionStore.read(file));
 }
 
 describe("AppliedVersionStore", () => {
@@ -56,6 +55,44 @@ describe("AppliedVersionStore", () => {
     expect(Object.keys(await onDisk())).toHaveLength(500);
   });
 
+  it("appends a line per record to the journal instead of rewriting the map", async () => {
+    const store = await AppliedVersionStore.open(file);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.record(`sub_${i}`, 1)));
+    await store.record("sub_7", 2);
+    const journal = await readFile(`${file}.journal`, "utf8");
+    expect(journal.split("\n").filter((l) => l !== "")).toHaveLength(301);
+    expect(journal.endsWith('["sub_7",2]\n')).toBe(true);
+    await expect(readFile(file, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("compacts the journal into a new snapshot past its bound and keeps every version", async () => {
+    const store = await AppliedVersionStore.open(file, { compactAfter: 50 });
+    for (let round = 1; round <= 4; round++) {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => store.record(`sub_${i}`, round)));
+    }
+    await store.flush();
+    const snapshot: unknown = JSON.parse(await readFile(file, "utf8"));
+    expect(Object.keys(Reflect.get(Object(snapshot), "versions"))).toHaveLength(40);
+    const lines = (await readFile(`${file}.journal`, "utf8")).split("\n").filter((l) => l !== "");
+    expect(lines.length).toBeLessThan(160);
+    const reopened = await AppliedVersionStore.open(file);
+    for (let i = 0; i < 40; i++) expect(reopened.lastApplied(`sub_${i}`)).toBe(4);
+    await store.close();
+  });
+
+  it("drops a journal line a crash cut short, and refuses a damaged line before the last", async () => {
+    await writeFile(file, JSON.stringify({ format: 1, versions: { sub_1: 4 } }));
+    await writeFile(`${file}.journal`, '["sub_1",6]\n["sub_2",3]\n["sub_1",9');
+    const store = await AppliedVersionStore.open(file);
+    expect(store.lastApplied("sub_1")).toBe(6);
+    expect(store.lastApplied("sub_2")).toBe(3);
+
+    await writeFile(`${file}.journal`, '["sub_1",6]\n["sub_1",\n["sub_2",3]\n');
+    const error = await rejection(AppliedVersionStore.open(file));
+    expect(error).toBeInstanceOf(AppliedVersionsCorruptError);
+    expect(String(error)).toContain("line 2 is not valid JSON");
+  });
+
   it("refuses a corrupt file with a clear error instead of starting on a guess", async () => {
     await writeFile(file, '{"format":1,"versions":{"sub_1":');
     const error = await rejection(AppliedVersionStore.open(file));
@@ -79,8 +116,8 @@ describe("AppliedVersionStore", () => {
     expect(await readdir(dir)).toEqual(["state.json"]);
   });
 
-  it("a reader never sees a partial file while writes run back to back", async () => {
-    const store = await AppliedVersionStore.open(file);
+  it("a reader never sees a partial state while writes and compactions run back to back", async () => {
+    const store = await AppliedVersionStore.open(file, { compactAfter: 20 });
     await store.record("sub_0", 0);
     let writing = true;
     const writes = (async () => {
@@ -91,7 +128,7 @@ describe("AppliedVersionStore", () => {
     let reads = 0;
     let last = 0;
     while (writing && reads < 20_000) {
-      const versions = await onDisk(); // throws on a torn file
+      const versions = await onDisk(); // throws on a torn snapshot or journal
       const now = versions.sub_0 ?? -1;
       expect(now).toBeGreaterThanOrEqual(last);
       last = now;
@@ -102,9 +139,11 @@ describe("AppliedVersionStore", () => {
     expect((await onDisk()).sub_0).toBe(150);
   });
 
-  it("survives SIGKILL at random instants: the file always loads and holds every version reported durable", async () => {
+  it("survives SIGKILL at random instants, compactions included: the state always loads and holds every version reported durable", async () => {
     for (let run = 0; run < 4; run++) {
-      const child = spawn(process.execPath, ["--import", "tsx", writer, file], {
+      // Every other run compacts every few rounds, so kills land inside compactions too.
+      const args = run % 2 === 0 ? [writer, file] : [writer, file, "12"];
+      const child = spawn(process.execPath, ["--import", "tsx", ...args], {
         cwd: root,
         env: { ...process.env, NODE_OPTIONS: "" },
         stdio: ["ignore", "pipe", "pipe"],

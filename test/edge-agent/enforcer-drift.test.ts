@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -217,10 +217,10 @@ describe("versions (decision 3)", () => {
     const id = SUBSCRIBERS.alice.subscriberId;
 
     const applied = await agent.apply(command("alice", SUSPENDED, { version: 10 }));
-    const onDisk = JSON.parse(await readFile(join(dir, "state.json"), "utf8"));
+    const onDisk = await AppliedVersionStore.read(join(dir, "state.json"));
 
     expect(applied.outcome).toBe("verified");
-    expect(onDisk.versions[id]).toBe(10);
+    expect(onDisk.get(id)).toBe(10);
     const older = await agent.apply(command("alice", active("alice"), { version: 9 }));
     const duplicate = await agent.apply(command("alice", active("alice"), { version: 10 }));
     expect(older).toMatchObject({ outcome: "skipped_stale", reason: "version 10 already applied" });
