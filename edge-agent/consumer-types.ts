@@ -70,6 +70,11 @@ export const ConsumerSettingsSchema = z
     batchSize: z.number().int().min(1).max(10).default(10),
     /** Messages handled at once. @default 64 */
     concurrency: z.number().int().min(1).max(10_000).default(64),
+    /**
+     * Receives in flight at once while the queue keeps returning full batches (a burst); one while
+     * it is quiet. @default 8
+     */
+    maxPollers: z.number().int().min(1).max(64).default(8),
     /** Messages parked by `deferUntil` at once, on top of `concurrency`. @default 1000 */
     maxWaiting: z.number().int().min(0).max(100_000).default(1_000),
     /** Asked for on every receive and renewed by the heartbeat. @default 60 */

@@ -59,7 +59,10 @@ export class QueueConsumer extends EventEmitter<ConsumerEvents> {
   private readonly hardAborted: Promise<unknown> = aborted(this.hard).catch(() => undefined);
   private readonly draining = new AbortController();
   private polling = false;
-  private loop: Promise<void> | undefined;
+  /** Receive loops running: one always while started, more while the queue returns full batches. */
+  private readonly pollers = new Set<Promise<void>>();
+  /** Messages asked for by receives still in flight: slots they may fill, not free for others. */
+  private reserved = 0;
   private stopping: Promise<void> | undefined;
   private wakers: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
@@ -104,7 +107,7 @@ export class QueueConsumer extends EventEmitter<ConsumerEvents> {
       this.heartbeat = setInterval(() => this.beat(), beat);
       this.heartbeat.unref();
     }
-    this.loop = this.poll();
+    this.addPoller(true);
     this.emit("started");
   }
 
@@ -124,7 +127,7 @@ export class QueueConsumer extends EventEmitter<ConsumerEvents> {
     this.polling = false;
     this.draining.abort(new Error("the consumer is stopping"));
     this.wake();
-    await this.loop;
+    while (this.pollers.size > 0) await Promise.allSettled([...this.pollers]);
     if (this.running.size > 0) {
       const timer = setTimeout(() => this.abortAll("drain"), this.settings.drainTimeoutMs);
       await this.idle();
@@ -146,32 +149,52 @@ export class QueueConsumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  private async poll(): Promise<void> {
+  /**
+   * One receive loop. The primary loop runs until stop; it is the only one while the queue is quiet,
+   * so an idle site costs one long poll at a time. A receive that comes back full starts another
+   * loop (up to `maxPollers`), since one request at a time bounds a burst to batchSize messages per
+   * round trip; an extra loop ends at its first short or failed receive.
+   */
+  private addPoller(primary: boolean): void {
+    const loop: Promise<void> = this.poll(primary).finally(() => this.pollers.delete(loop));
+    this.pollers.add(loop);
+  }
+
+  private async poll(primary: boolean): Promise<void> {
     while (this.polling) {
       await this.slot();
       if (!this.polling) return;
-      const room = Math.min(this.settings.batchSize, this.room());
+      const want = Math.min(this.settings.batchSize, this.room());
+      if (want <= 0) continue;
+      this.reserved += want;
       let messages: Message[];
       try {
-        messages = await this.receive(room);
+        messages = await this.receive(want);
         this.failures = 0;
       } catch (cause) {
-        if (this.hard.signal.aborted) return;
+        if (this.hard.signal.aborted || !primary) return;
         await this.pauseAfter(cause);
         continue;
+      } finally {
+        this.reserved -= want;
+        this.wake();
       }
       if (!this.polling) {
         // A graceful stop began while this poll waited: hand the messages straight back.
         for (const m of messages) this.giveBack(m);
         return;
       }
-      if (messages.length === 0) {
-        this.emit("empty");
-        // Without a long poll an empty queue would be asked again at once.
-        if (this.settings.waitTimeSeconds === 0) await this.sleep(Math.max(50, this.settings.otherPauseMs));
-        continue;
-      }
       for (const m of messages) this.dispatch(m);
+      if (messages.length < want) {
+        if (!primary) return;
+        if (messages.length === 0) {
+          this.emit("empty");
+          // Without a long poll an empty queue would be asked again at once.
+          if (this.settings.waitTimeSeconds === 0) await this.sleep(Math.max(50, this.settings.otherPauseMs));
+        }
+      } else if (this.pollers.size < this.settings.maxPollers && this.room() >= this.settings.batchSize) {
+        this.addPoller(false);
+      }
     }
   }
 
@@ -436,7 +459,7 @@ export class QueueConsumer extends EventEmitter<ConsumerEvents> {
   private room(): number {
     const { concurrency, maxWaiting } = this.settings;
     const working = this.running.size - this.parkedCount;
-    return Math.min(concurrency - working, concurrency + maxWaiting - this.running.size);
+    return Math.min(concurrency - working, concurrency + maxWaiting - this.running.size) - this.reserved;
   }
 
   /** Resolves when a handler slot is free or polling stops. */

@@ -213,6 +213,51 @@ describe("QueueConsumer", () => {
     expect(peak).toBe(3);
   });
 
+  it("runs several receives at once during a burst, never past its concurrency, and one when quiet", async () => {
+    queues = await startQueues();
+    let receiving = 0;
+    let peakReceiving = 0;
+    let running = 0;
+    let peakRunning = 0;
+    let done = 0;
+    const send = queues.client.send.bind(queues.client);
+    const client = Object.create(queues.client) as SQSClient;
+    client.send = (async (command: Parameters<typeof send>[0], options?: Parameters<typeof send>[1]) => {
+      const isReceive = command.constructor.name === "ReceiveMessageCommand";
+      if (isReceive) peakReceiving = Math.max(peakReceiving, ++receiving);
+      try {
+        return await send(command, options);
+      } finally {
+        if (isReceive) receiving -= 1;
+      }
+    }) as typeof send;
+    const c = consumer(
+      async () => {
+        peakRunning = Math.max(peakRunning, ++running);
+        await sleep(20);
+        running -= 1;
+        done += 1;
+        return DELETE;
+      },
+      { client, concurrency: 40, maxPollers: 4 },
+    );
+    await sendBodies(
+      queues.client,
+      queues.commandsUrl,
+      Array.from({ length: 400 }, (_, i) => `m${i}`),
+    );
+
+    c.start();
+    await until(() => done === 400, 20_000, "the burst to drain");
+    expect(peakReceiving).toBeGreaterThan(1);
+    expect(peakReceiving).toBeLessThanOrEqual(4);
+    expect(peakRunning).toBeLessThanOrEqual(40);
+    // Quiet again: the extra loops end at their first short receive, one long poll stays.
+    await until(() => receiving === 1, 5_000, "one receive in flight");
+    await sleep(1_500);
+    expect(receiving).toBe(1);
+  });
+
   it("a message parked until a later instant holds no concurrency slot", async () => {
     queues = await startQueues();
     const order: string[] = [];
