@@ -15,6 +15,7 @@ import { buildAgent } from "../edge-agent/build.js";
 import { ResultEventSchema } from "../edge-agent/events.js";
 import { RadiusDaClient } from "../edge-agent/radius/index.js";
 import { NasRadiusServer, RouterSimulator } from "../edge-agent/simulator/index.js";
+import { withoutSdkLogging } from "../shared/adapters/aws-client-hook.js";
 import { newId } from "../shared/domain/ids.js";
 import { startLocalSqs } from "../shared/local/sqs/index.js";
 import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
@@ -25,6 +26,9 @@ import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
  * its RSS is its own (VmRSS/VmHWM from /proc), with the node flags of the systemd unit. Latency is message sent -> result `at` (the agent's
  * clock, same host). In the same run, the raw limit: a bare Disconnect loop with RadiusDaClient at
  * the same concurrency, also in a process of its own, against the same NAS, with sessions restored.
+ * And the queue floor: the SQS work the agent cannot avoid per command (receive, send a result,
+ * delete, all in batches of 10) done by bare SDK loops in a process of their own against the same
+ * local SQS, with no router work at all; the agent cannot be faster than the slower of the two.
  *
  *   npm run bench -- edge-burst [commands=10000] [concurrency=64] [verify]
  *
@@ -36,6 +40,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const SECRET_ENV = "EDGE_BURST_RADIUS_SECRET";
 
 if (process.argv[2] === "--raw-client") await rawClient();
+else if (process.argv[2] === "--sqs-floor") await sqsFloor();
 else await main();
 
 async function main(): Promise<void> {
@@ -206,10 +211,42 @@ async function main(): Promise<void> {
     const rawPerSecond = Number(Reflect.get(Object(rawFigures), "per_s"));
     const perSecond = COMMANDS / drainSeconds;
 
+    // --- the queue floor: the same SQS calls per command, nothing else --------------------------
+    const floorCommands = await createQueue(client, "floor-commands", { VisibilityTimeout: "60" });
+    const floorEvents = await createQueue(client, "floor-events");
+    const results = JSON.stringify({ type: "result", tenantId, siteId, padding: "x".repeat(400) });
+    await runConcurrent(Math.ceil(COMMANDS / 10), 8, async () => {
+      const entries = Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: results }));
+      await client.send(new SendMessageBatchCommand({ QueueUrl: floorCommands, Entries: entries }));
+    });
+    const floor = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(here, "edge-burst.ts"),
+        "--sqs-floor",
+        sqs.endpoint,
+        floorCommands,
+        floorEvents,
+        String(COMMANDS),
+        String(Math.ceil(CONCURRENCY / 10)),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"], env: process.env },
+    );
+    children.push(floor);
+    let floorOut = "";
+    floor.stdout?.on("data", (d: Buffer) => {
+      floorOut += d.toString();
+    });
+    await exited(floor);
+    const floorFigures: unknown = JSON.parse(floorOut.trim().split("\n").pop() ?? "{}");
+    const floorPerSecond = Number(Reflect.get(Object(floorFigures), "per_s"));
+
     process.stderr.write(
       `agent: ${failures.length} non-applied results, ${stillOnline} sessions left online, ` +
         `CPU ${round(agentCpu, 1)} s (bench process incl. SQS + NAS: ${round(benchCpu, 1)} s); ` +
-        `raw loop: ${JSON.stringify(rawFigures)}\n`,
+        `raw loop: ${JSON.stringify(rawFigures)}; queue floor: ${JSON.stringify(floorFigures)}\n`,
     );
     emit({
       bench: "edge-burst",
@@ -223,8 +260,11 @@ async function main(): Promise<void> {
       p99_ms: round(percentile(latencies, 99), 1),
       rss_idle_mb: round(rssIdle / 1024, 1),
       rss_peak_mb: round(peakRss / 1024, 1),
+      agent_cpu_ms_per_command: round((agentCpu * 1000) / COMMANDS, 3),
       raw_per_s: round(rawPerSecond, 0),
       ratio: round(perSecond / rawPerSecond, 2),
+      sqs_floor_per_s: round(floorPerSecond, 0),
+      ratio_to_floor: round(perSecond / Math.min(rawPerSecond, floorPerSecond), 2),
       failed: failures.length,
       bundle_kib: round(bundle.bytes / 1024, 0),
     });
@@ -255,6 +295,51 @@ async function rawClient(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   await client.close();
   emit({ raw: true, total, acks, per_s: round(total / seconds, 0) });
+}
+
+/**
+ * The queue floor, in its own process like the agent: `loops` bare loops each receive up to 10,
+ * send 10 results and delete the 10 (the agent's three batch calls per 10 commands), until `total`.
+ */
+async function sqsFloor(): Promise<void> {
+  const [endpoint = "", commandsUrl = "", eventsUrl = "", total = "0", loops = "1"] = process.argv.slice(3);
+  const client = withoutSdkLogging(
+    new SQSClient({
+      endpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }),
+  );
+  let done = 0;
+  const t0 = performance.now();
+  const deadline = Date.now() + 300_000;
+  await Promise.all(
+    Array.from({ length: Number(loops) }, async () => {
+      while (done < Number(total) && Date.now() < deadline) {
+        const out = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: commandsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        const messages = out.Messages ?? [];
+        if (messages.length === 0) continue;
+        await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: eventsUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? "" })),
+          }),
+        );
+        await client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: commandsUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+        done += messages.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  client.destroy();
+  emit({ floor: true, total: done, loops: Number(loops), per_s: round(done / seconds, 0) });
 }
 
 async function createQueue(client: SQSClient, QueueName: string, Attributes: Record<string, string> = {}) {
