@@ -3,15 +3,15 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from "aws-lambda";
 import { JwtTokenVerifier } from "../shared/adapters/auth/jwt-token-verifier.js";
+import { createPowertoolsLogger } from "../shared/adapters/logging/powertools-logger.js";
 import { loadUserTokenConfig, USER_TOKEN_ENV, type UserTokenConfig } from "../shared/config.js";
 import { type AuthorizerContext, toAuthorizerContext } from "../shared/http/authorizer-context.js";
-import { createLogger } from "../shared/logger.js";
 import type { UserTokenVerifier } from "../shared/ports/user-tokens.js";
 import { authenticate } from "../shared/services/api-keys.js";
 import { authenticateUser } from "../shared/services/user-tokens.js";
 import { functionDeps } from "./deps.js";
 
-const logger = createLogger({ service: "authorizer" });
+const logger = createPowertoolsLogger({ service: "authorizer" });
 const denied = { isAuthorized: false, context: { tenantId: "", role: "", keyId: "" } } as const;
 /** Every API key starts so (shared/services/api-keys.ts); anything else is taken for a user's JWT. */
 const API_KEY_PREFIX = "isp.";

@@ -4,6 +4,7 @@ import { observed } from "../shared/adapters/aws-client-hook.js";
 import { createDocumentClient } from "../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../shared/adapters/dynamodb/repositories.js";
 import { createGatewayDirectory, parseBaseUrlOverrides } from "../shared/adapters/gateways/directory.js";
+import { createPowertoolsLogger } from "../shared/adapters/logging/powertools-logger.js";
 import { EmfMetrics } from "../shared/adapters/metrics/emf-metrics.js";
 import { ChannelRouter } from "../shared/adapters/notify/channel-router.js";
 import { OutboxNotifier } from "../shared/adapters/notify/outbox.js";
@@ -15,7 +16,6 @@ import { KmsSecretBox } from "../shared/adapters/secrets/kms-secret-box.js";
 import { LocalSecretBox } from "../shared/adapters/secrets/local-secret-box.js";
 import { type ApiConfig, loadApiConfig } from "../shared/config.js";
 import { systemClock } from "../shared/domain/clock.js";
-import { createLogger } from "../shared/logger.js";
 import type { Notifier } from "../shared/ports/notifier.js";
 import { type SecretBox, SecretBoxError } from "../shared/ports/secret-box.js";
 import type { ServiceDeps } from "../shared/services/caller.js";
@@ -83,7 +83,7 @@ export function functionDeps(given?: ApiConfig): ServiceDeps {
   cached = {
     repos: createDynamoRepositories(doc, config.TABLE_NAME),
     clock: systemClock,
-    logger: createLogger({ service: "isp-billing" }),
+    logger: createPowertoolsLogger({ service: "isp-billing" }),
     ...(config.METRICS_STAGE ? { metrics: new EmfMetrics({ stage: config.METRICS_STAGE }) } : {}),
     queue: new SqsSiteQueue({
       prefix: config.SITE_QUEUE_PREFIX,

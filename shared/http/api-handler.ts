@@ -25,6 +25,7 @@ export interface ApiHandlerOptions {
   /** Built lazily on the first request, then reused for the life of the execution environment. */
   readonly deps: () => ServiceDeps;
   readonly cors?: CorsConfig;
+  /** @default the deps' logger */
   readonly logger?: Logger;
 }
 
@@ -35,14 +36,24 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
     cors ??= options.cors ?? corsConfigFromEnv();
     return corsHeaders(cors, origin);
   };
-  const baseLogger = options.logger ?? createLogger({ service: "api" });
+  let baseLogger = options.logger;
+  /** The function's own logger (Powertools in Lambda); the plain one if its deps cannot be built. */
+  const loggerFor = (): Logger => {
+    if (baseLogger) return baseLogger;
+    try {
+      baseLogger = options.deps().logger;
+      return baseLogger;
+    } catch {
+      return createLogger({ service: "api" });
+    }
+  };
 
   const run = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const op = byRoute.get(event.routeKey);
     if (!op) throw new NotFoundError(`No route ${event.routeKey}`);
     const caller = op.permission === "public" ? anonymous() : callerFrom(event);
     if (op.permission !== "public") requirePermission(caller.role, op.permission);
-    const logger = baseLogger.child({
+    const logger = loggerFor().child({
       requestId: context.awsRequestId,
       route: event.routeKey,
       tenantId: caller.tenantId || undefined,
@@ -99,7 +110,7 @@ export function createApiHandler(operations: readonly Operation[], options: ApiH
     onError: async (request) => {
       const { error, event } = request;
       if (!(error instanceof AppError) || error.status >= 500) {
-        baseLogger.error("unhandled error", {
+        loggerFor().error("unhandled error", {
           requestId: request.context.awsRequestId,
           route: event.routeKey,
           errorName: error instanceof Error ? error.name : typeof error,
