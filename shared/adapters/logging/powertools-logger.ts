@@ -38,12 +38,18 @@ export function createPowertoolsLogger(options: PowertoolsLoggerOptions): Logger
   );
 }
 
-function wrap(logger: PowertoolsLogger): Logger {
+/**
+ * A child adds its keys to each line itself rather than through Powertools' createChild, which
+ * builds a whole new Logger (console, environment reads) per call: the API makes a child per request.
+ */
+function wrap(logger: PowertoolsLogger, keys: Record<string, unknown> = {}): Logger {
+  const line = (fields: Record<string, unknown> | undefined) =>
+    fields ? { ...keys, ...redact(fields) } : keys;
   return {
-    debug: (message, fields) => logger.debug(message, fields ? redact(fields) : {}),
-    info: (message, fields) => logger.info(message, fields ? redact(fields) : {}),
-    warn: (message, fields) => logger.warn(message, fields ? redact(fields) : {}),
-    error: (message, fields) => logger.error(message, fields ? redact(fields) : {}),
-    child: (fields) => wrap(logger.createChild({ persistentKeys: redact(fields) })),
+    debug: (message, fields) => logger.debug(message, line(fields)),
+    info: (message, fields) => logger.info(message, line(fields)),
+    warn: (message, fields) => logger.warn(message, line(fields)),
+    error: (message, fields) => logger.error(message, line(fields)),
+    child: (fields) => wrap(logger, { ...keys, ...redact(fields) }),
   };
 }
