@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   payment: "pay",
   refund: "rfd",
   invoice: "inv",
+  creditNote: "crn",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { idSchema } from "../ids.js";
 import { AuditFieldsShape, CurrencySchema, InstantSchema, text } from "./common.js";
+import { ActorSchema } from "./timeline.js";
 
 export const InvoiceIdSchema = idSchema("invoice");
 
@@ -70,6 +71,26 @@ export const LateFeeSchema = z
   .meta({ id: "LateFee" });
 export type LateFee = z.infer<typeof LateFeeSchema>;
 
+/** Who overrode an invoice, when and why (the same reason is on the subscriber's timeline). */
+export const InvoiceOverrideSchema = z
+  .object({ at: InstantSchema, actor: ActorSchema, reason: text(300) })
+  .strict()
+  .meta({ id: "InvoiceOverride" });
+export type InvoiceOverride = z.infer<typeof InvoiceOverrideSchema>;
+
+/** Part of what was paid, given back as wallet credit; the invoice itself stays as billed. */
+export const CreditNoteSchema = z
+  .object({
+    id: idSchema("creditNote"),
+    amount: minor().min(1).max(MAX_MINOR),
+    at: InstantSchema,
+    actor: ActorSchema,
+    reason: text(300),
+  })
+  .strict()
+  .meta({ id: "CreditNote" });
+export type CreditNote = z.infer<typeof CreditNoteSchema>;
+
 export const InvoiceSchema = z
   .object({
     id: InvoiceIdSchema,
@@ -94,6 +115,21 @@ export const InvoiceSchema = z
     amountPaid: sumMinor(),
     status: InvoiceStatusSchema,
     dueAt: InstantSchema,
+    voided: InvoiceOverrideSchema.optional().meta({ description: "Set when the invoice was voided" }),
+    markedPaid: InvoiceOverrideSchema.extend({
+      amount: sumMinor().meta({
+        description: "What was outstanding and recorded as received outside the system",
+      }),
+    })
+      .optional()
+      .meta({
+        description: "Set when an admin marked the invoice paid for money received outside the system",
+      }),
+    creditNotes: z
+      .array(CreditNoteSchema)
+      .max(50)
+      .optional()
+      .meta({ description: "Credit notes against what was paid, oldest first" }),
     ...AuditFieldsShape,
   })
   .meta({ id: "Invoice" });

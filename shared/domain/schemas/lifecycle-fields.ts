@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { InstantSchema } from "./common.js";
+import { InstantSchema, text } from "./common.js";
+import { ActorSchema } from "./timeline.js";
 
 /*
  * Lifecycle state stored on the subscriber. It lives here, not in lifecycle/, so the subscriber
@@ -72,6 +73,14 @@ export const LifecycleFieldsShape = {
   remindersSent: z
     .object({ cycle: InstantSchema, offsets: z.array(ReminderOffsetSchema).max(10) })
     .optional(),
+  billingPause: z
+    .object({ since: InstantSchema, actor: ActorSchema, reason: text(300) })
+    .strict()
+    .optional()
+    .meta({
+      description:
+        "Set while billing is paused: the invoice chain bills none of the cycles it reaches and adds no late fee",
+    }),
   billedThrough: InstantSchema.optional().meta({
     description:
       "How far the subscriber's cycle invoices reach: the next one bills from here (it never bills an instant twice)",
