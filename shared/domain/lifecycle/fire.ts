@@ -87,7 +87,8 @@ function lapseWithFee(
   const transition = lapse(sub, pkg, policy, moment);
   const next = transition.subscriber;
   const suspendedUnpaid = next.status === "suspended" && next.suspendReason === "lapsed";
-  if (!suspendedUnpaid || !pkg.lateFee || sub.expiresAt === undefined)
+  // No late fee while billing is paused (billing-pause.ts).
+  if (!suspendedUnpaid || !pkg.lateFee || sub.expiresAt === undefined || sub.billingPause)
     return { outcome: "applied", transition };
   const periodStart = invoicePeriodStartForDue(pkg, policy, new Date(sub.expiresAt));
   return {

@@ -1,3 +1,4 @@
+export { billingPausedCycle, pauseBilling, resumeBilling, skipCycle } from "./billing-pause.js";
 export {
   type DeliveryPlan,
   MAX_SQS_DELAY_SECONDS,

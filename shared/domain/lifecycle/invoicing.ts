@@ -5,6 +5,7 @@ import type { InvoiceLine, LateFee, NewInvoice } from "../schemas/invoice.js";
 import type { NextAction, ReminderOffset } from "../schemas/lifecycle-fields.js";
 import type { Package } from "../schemas/package.js";
 import type { Actor } from "../schemas/timeline.js";
+import { billingPausedCycle, skipCycle } from "./billing-pause.js";
 import { expiresAtOf, isConnected, validityMs } from "./entitlement.js";
 import { type LifecyclePolicy, type LifecycleSubscriber, offsetSeconds } from "./policy.js";
 import {
@@ -166,34 +167,17 @@ export function invoiceCycle(
   });
   if (!isConnected(sub.status)) {
     // Every cycle started while disconnected is skipped at once, up to the one in progress.
-    const through =
-      pkg.billing.type === "postpaid"
-        ? periodContaining(
-            cycleRuleFor(pkg.billing, period.start),
-            tz,
-            new Date(Math.max(period.start.getTime(), moment.at.getTime())),
-          ).end
-        : period.end;
     const skipped = `the subscriber is ${sub.status}`;
     return {
-      transition: {
-        subscriber: bump({ ...sub, billedThrough: through.toISOString() }),
-        events: [
-          {
-            at: moment.at.toISOString(),
-            type: "invoice.skipped",
-            summary: `Cycle ${label} not billed: ${skipped}`,
-            actor,
-            data: {
-              periodStart: action.periodStart,
-              billedThrough: through.toISOString(),
-              status: sub.status,
-            },
-          },
-        ],
-        commands: [],
-      },
+      transition: skipCycle(sub, pkg, policy, period, moment, actor, skipped),
       cycle: { period, walletApplied: 0, renewed: false, skipped },
+    };
+  }
+  if (sub.billingPause) {
+    const transition = billingPausedCycle(sub, pkg, policy, period, moment, actor);
+    return {
+      transition,
+      cycle: { period, walletApplied: 0, renewed: false, skipped: "billing is paused" },
     };
   }
   const dueAt = pkg.billing.type === "postpaid" ? dueInstantFor(pkg.billing, tz, period.start) : period.start;
