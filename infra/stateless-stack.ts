@@ -66,7 +66,8 @@ export interface StatelessStackProps extends StackProps {
 export const SUBSCRIBER_CHANGING_API_FUNCTIONS: ReadonlySet<string> = new Set([
   "subscribers",
   "sites",
-  // A settled payment renews the subscriber and restores service (shared/services/payments/settle.ts).
+  // A settled payment renews the subscriber and restores service (shared/services/payments/settle.ts),
+  // and so does an invoice marked paid (shared/services/invoices/overrides.ts).
   "payments",
   "pay",
 ]);

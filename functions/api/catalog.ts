@@ -3,6 +3,7 @@ import { agentOperations } from "./operations/agent.js";
 import { apiKeyOperations } from "./operations/api-keys.js";
 import { billingOperations } from "./operations/billing.js";
 import { eventSubscriptionOperations } from "./operations/event-subscriptions.js";
+import { invoiceOverrideOperations } from "./operations/invoice-overrides.js";
 import { invoiceWriteOperations } from "./operations/invoice-writes.js";
 import { metaOperations } from "./operations/meta.js";
 import { packageOperations } from "./operations/packages.js";
@@ -34,11 +35,12 @@ export const apiFunctions: readonly ApiFunctionSpec[] = [
   // edge-agent role.
   { name: "agent", entry: "functions/api/agent.ts", operations: agentOperations },
   // Payments, refunds, pay links and gateway settings (admin routes; can open sealed credentials),
-  // and invoices made on demand (both send subscribers SMS and e-mail).
+  // invoices made on demand (both send subscribers SMS and e-mail), and the billing overrides
+  // (mark paid restores a subscriber like a payment: the site queue and the scheduler).
   {
     name: "payments",
     entry: "functions/api/payments.ts",
-    operations: [...paymentOperations, ...invoiceWriteOperations],
+    operations: [...paymentOperations, ...invoiceWriteOperations, ...invoiceOverrideOperations],
   },
   // Payer- and gateway-facing routes: pay pages, returns, webhooks; no API key, signatures instead.
   { name: "pay", entry: "functions/api/pay.ts", operations: payOperations },

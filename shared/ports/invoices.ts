@@ -57,8 +57,17 @@ export interface InvoiceRepository {
    * version. Identity, number and period never change.
    */
   update(current: Invoice, next: Invoice): Promise<Invoice>;
-  /** `update` and the subscriber's change in one transaction (a late fee with the suspension). */
-  updateWithSubscriber(current: Invoice, next: Invoice, change: InvoiceSubscriberChange): Promise<Invoice>;
+  /**
+   * `update` and the subscriber's change in one transaction (a late fee with the suspension, an
+   * admin's override with its timeline event), with an Idempotency-Key claim when given:
+   * IdempotencyKeyClaimed when the key was used before (that outranks a version conflict).
+   */
+  updateWithSubscriber(
+    current: Invoice,
+    next: Invoice,
+    change: InvoiceSubscriberChange,
+    options?: { readonly idempotency?: IdempotencyClaim | undefined },
+  ): Promise<Invoice>;
   /**
    * A tenant's invoices matching every filter given, newest first by the order of the index the
    * filters select (invoice-query.ts): issue, due date (status filters) or period start. A filtered

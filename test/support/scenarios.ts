@@ -1,7 +1,9 @@
 import type { Role } from "../../shared/domain/schemas/api-key.js";
+import type { InvoiceStatus } from "../../shared/domain/schemas/invoice.js";
 import { mintApiKey } from "../../shared/services/api-keys.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { putEventSubscription } from "../../shared/services/event-subscriptions.js";
+import { setBillingPaused } from "../../shared/services/invoices/billing-pause.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { recordManualPayment } from "../../shared/services/payments/records.js";
 import { createEnrollmentCode } from "../../shared/services/site-agents.js";
@@ -51,6 +53,19 @@ const fresh = {
   /** An open invoice of the world's subscriber (generation is not an API route: the repository). */
   invoice: async (w: TenantWorld, deps: ServiceDeps) =>
     (await seedInvoice(deps.repos.invoices, { tenantId: w.tenantId, subscriberId: w.subscriberId })).id,
+  /** An invoice of a fresh subscriber (overrides change the subscriber too), open unless asked. */
+  subscriberInvoice: async (w: TenantWorld, deps: ServiceDeps, status: InvoiceStatus = "open") =>
+    seedInvoice(deps.repos.invoices, {
+      tenantId: w.tenantId,
+      subscriberId: await fresh.subscriber(w, deps),
+      status,
+    }),
+  /** A fresh subscriber with its billing paused; returns its id and version. */
+  billingPaused: async (w: TenantWorld, deps: ServiceDeps) => {
+    const id = await fresh.subscriber(w, deps);
+    const sub = await setBillingPaused(deps, w.owner, id, { version: 1, reason: "dispute" }, true);
+    return { id, version: sub.version };
+  },
   /** The daily summary by e-mail, created or replaced; returns its version. */
   dailySummary: async (w: TenantWorld, deps: ServiceDeps) => {
     const current = await deps.repos.reports.getDailySummary(w.tenantId);
@@ -173,6 +188,57 @@ export const scenarios: Record<string, Scenario> = {
     path: `/v1/subscribers/${await fresh.subscriber(w, d)}/invoices`,
     body: { lines: [{ kind: "adjustment", description: "Installation", amount: 100_000 }], notify: false },
   }),
+  voidInvoice: async (w, d) => {
+    const invoice = await fresh.subscriberInvoice(w, d);
+    return {
+      method: "POST",
+      path: `/v1/invoices/${invoice.id}/void`,
+      body: { version: invoice.version, reason: "billed twice" },
+    };
+  },
+  addInvoiceAdjustment: async (w, d) => {
+    const invoice = await fresh.subscriberInvoice(w, d);
+    return {
+      method: "POST",
+      path: `/v1/invoices/${invoice.id}/adjustments`,
+      body: {
+        version: invoice.version,
+        kind: "discount",
+        description: "Outage",
+        amount: -5_000,
+        reason: "outage",
+      },
+    };
+  },
+  markInvoicePaid: async (w, d) => {
+    const invoice = await fresh.subscriberInvoice(w, d);
+    return {
+      method: "POST",
+      path: `/v1/invoices/${invoice.id}/mark-paid`,
+      body: { version: invoice.version, reason: "cash at the office" },
+    };
+  },
+  createCreditNote: async (w, d) => {
+    const invoice = await fresh.subscriberInvoice(w, d, "paid");
+    return {
+      method: "POST",
+      path: `/v1/invoices/${invoice.id}/credit-notes`,
+      body: { version: invoice.version, amount: 1_000, reason: "two days' outage" },
+    };
+  },
+  pauseBilling: async (w, d) => ({
+    method: "POST",
+    path: `/v1/subscribers/${await fresh.subscriber(w, d)}/billing/pause`,
+    body: { version: 1, reason: "complimentary month" },
+  }),
+  resumeBilling: async (w, d) => {
+    const { id, version } = await fresh.billingPaused(w, d);
+    return {
+      method: "POST",
+      path: `/v1/subscribers/${id}/billing/resume`,
+      body: { version, reason: "resolved" },
+    };
+  },
   recordManualPayment: async (w) => ({
     method: "POST",
     path: `/v1/subscribers/${w.subscriberId}/payments`,
@@ -345,6 +411,12 @@ export const allowedRoles: Record<string, readonly Role[]> = {
   recordRefund: MONEY,
   recordManualPayment: MONEY,
   createSubscriberInvoice: MONEY,
+  voidInvoice: MONEY,
+  addInvoiceAdjustment: MONEY,
+  markInvoicePaid: MONEY,
+  createCreditNote: MONEY,
+  pauseBilling: MONEY,
+  resumeBilling: MONEY,
   createPayLink: ["owner", "admin", "billing", "support"],
   putGateway: OWNER,
   deleteGateway: OWNER,

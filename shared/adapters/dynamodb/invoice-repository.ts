@@ -273,11 +273,13 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     current: Invoice,
     next: Invoice,
     change: InvoiceSubscriberChange,
+    options: { readonly idempotency?: IdempotencyClaim | undefined } = {},
   ): Promise<Invoice> {
     const stored = this.nextVersion(current, next);
     await transact(this.doc, [
       this.versionedPut(current, stored),
       ...this.subscribers.saveItems(change.current, change.next, change.events(stored)),
+      ...withIdempotency(this.tableName, current.tenantId, options.idempotency),
     ]);
     return stored;
   }
