@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toOutboundEvent } from "../../shared/domain/outbound-events/catalogue.js";
 import { InvoiceSchema } from "../../shared/domain/schemas/invoice.js";
 import type { NextAction } from "../../shared/domain/schemas/lifecycle-fields.js";
+import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { type FireOutcome, handleFire, scheduledFire } from "../../shared/services/lifecycle.js";
@@ -288,7 +290,17 @@ describe("POST /v1/invoices/{id}/mark-paid", () => {
       actor: billingActor(),
       data: { invoiceId: invoice.id, amount: { amount: 25_000, currency: "BDT" }, reason: body.reason },
     });
-    expect(events.find((e) => e.type === "invoice.paid")?.data).toMatchObject({ by: "override" });
+    const paidEvent = events.find((e) => e.type === "invoice.paid");
+    expect(paidEvent?.data).toMatchObject({ by: "override" });
+    // It is what the webhook and the bus publish as invoice.paid.
+    expect(toOutboundEvent(world.tenantId, paidEvent as TimelineEvent)).toMatchObject({
+      type: "invoice.paid",
+      data: {
+        invoiceId: invoice.id,
+        subscriberId: invoice.subscriberId,
+        amount: { amount: 50_000, currency: "BDT" },
+      },
+    });
     // Without the key a second request is simply stale, then already paid.
     expectProblem(await post(`/v1/invoices/${invoice.id}/mark-paid`, body), 409);
     expectProblem(
