@@ -144,3 +144,41 @@ describe("invoice writes together with the subscriber (DynamoDB Local)", () => {
     expect(stored).toMatchObject({ total: invoice.total + 5_000, version: 2 });
   });
 });
+
+describe("an override with the subscriber's change and an Idempotency-Key (DynamoDB Local)", () => {
+  it("claims the key in the same write; the key again is refused before the stale version", async () => {
+    const { invoice } = await repos().invoices.create(newDraft("2027-02-10T00:00:00Z"));
+    const claim = {
+      keyHash: newId("event"),
+      fingerprint: "f",
+      resourceType: "invoice.void",
+      resourceId: invoice.id,
+      createdAt: new Date().toISOString(),
+      expiresAtEpoch: Math.floor(Date.now() / 1000) + 60,
+    };
+    const current = await subscriber(0);
+    const voided = { ...invoice, status: "void" as const };
+    const stored = await repos().invoices.updateWithSubscriber(invoice, voided, walletChange(current, 0), {
+      idempotency: claim,
+    });
+    expect(stored).toMatchObject({ status: "void", version: invoice.version + 1 });
+    expect(await repos().idempotency.get(world.tenantId, claim.keyHash)).toMatchObject({
+      resourceId: invoice.id,
+    });
+
+    // The same request again: both the invoice and the subscriber are stale now, the claim wins.
+    await expect(
+      repos().invoices.updateWithSubscriber(invoice, voided, walletChange(current, 0), {
+        idempotency: claim,
+      }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyClaimed);
+    // A stale invoice with a new key: a version conflict, and the key is not kept.
+    const fresh = await subscriber(0);
+    const other = { ...claim, keyHash: newId("event") };
+    await expect(
+      repos().invoices.updateWithSubscriber(invoice, voided, walletChange(fresh, 0), { idempotency: other }),
+    ).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await repos().idempotency.get(world.tenantId, other.keyHash)).toBeUndefined();
+    expect((await repos().invoices.get(world.tenantId, invoice.id))?.version).toBe(invoice.version + 1);
+  });
+});
