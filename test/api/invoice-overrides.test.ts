@@ -352,6 +352,10 @@ describe("POST /v1/invoices/{id}/mark-paid", () => {
 describe("POST /v1/invoices/{id}/credit-notes", () => {
   it("credits part of what was paid to the wallet, lists the notes, and never more than paid", async () => {
     const invoice = await invoiceFor({ status: "paid" });
+    const collected = async () =>
+      (await call(cloud, "GET", "/v1/reports/billing-summary?month=2026-03", { token: token() })).json
+        .collected;
+    const collectedBefore = await collected();
     const first = await post(`/v1/invoices/${invoice.id}/credit-notes`, {
       version: invoice.version,
       amount: 20_000,
@@ -363,6 +367,10 @@ describe("POST /v1/invoices/{id}/credit-notes", () => {
     ]);
     expect(first.json).toMatchObject({ total: 50_000, amountPaid: 50_000, status: "paid" });
     expect((await stored(invoice.subscriberId)).walletBalance).toBe(20_000);
+    // The credit is not counted as collected twice (here, and when a later invoice takes it).
+    expect(await collected()).toEqual([
+      { currency: "BDT", amount: (collectedBefore[0]?.amount ?? 0) - 20_000 },
+    ]);
 
     const tooMuch = await post(`/v1/invoices/${invoice.id}/credit-notes`, {
       version: first.json.version,

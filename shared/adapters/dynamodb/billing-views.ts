@@ -56,7 +56,7 @@ export class DynamoInvoiceLinkRepository implements InvoiceLinkRepository {
   }
 }
 
-const FIGURES = ["status", "currency", "total", "amountPaid", "dueAt"] as const;
+const FIGURES = ["status", "currency", "total", "amountPaid", "dueAt", "creditNotes"] as const;
 
 function figures(item: Record<string, unknown>): InvoiceFigures {
   return item as unknown as InvoiceFigures;

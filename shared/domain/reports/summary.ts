@@ -7,6 +7,8 @@ export interface InvoiceFigures {
   readonly total: number;
   readonly amountPaid: number;
   readonly dueAt: string;
+  /** Given back to the wallet from what was paid (billing/overrides.ts). */
+  readonly creditNotes?: readonly { readonly amount: number }[];
 }
 
 /** Whole minor units per currency, summed with integers only. */
@@ -24,7 +26,10 @@ export interface PeriodTally {
   /** Open and partly paid; amounts are what is still owed. */
   readonly unpaid: Tally;
   readonly void: Tally;
-  /** What was paid against the period's invoices, partly paid ones included. */
+  /**
+   * What was paid against the period's invoices, partly paid ones included, less what credit notes
+   * gave back to the wallet (that credit counts when a later invoice takes it).
+   */
   readonly collected: Amounts;
 }
 
@@ -61,7 +66,7 @@ export async function tallyPeriod(figures: AsyncIterable<InvoiceFigures>): Promi
       continue;
     }
     count(t.billed, f.currency, f.total);
-    add(t.collected, f.currency, f.amountPaid);
+    add(t.collected, f.currency, f.amountPaid - (f.creditNotes ?? []).reduce((sum, n) => sum + n.amount, 0));
     if (f.status === "paid") count(t.paid, f.currency, f.total);
     else count(t.unpaid, f.currency, outstanding(f));
     if (f.status === "partially_paid") count(t.partiallyPaid, f.currency, f.total);
