@@ -1,3 +1,4 @@
+import type { InvoiceCreatedBy } from "../domain/billing/invoice-created.js";
 import type { Invoice, NewInvoice } from "../domain/schemas/invoice.js";
 import type { InvoiceListQuery } from "../domain/schemas/invoice-query.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
@@ -22,8 +23,26 @@ export interface InvoiceSubscriberChange {
   readonly events: (invoice: Invoice) => readonly TimelineEvent[];
 }
 
+/**
+ * The subscriber's side of a NEW invoice, committed in the invoice's own write. Its
+ * `invoice.created` event names the number, so it is written where the invoice is numbered.
+ */
+export interface NewInvoiceSubscriberChange {
+  /** The subscriber as read: the write fails with a version conflict if it changed since. */
+  readonly current: StoredSubscriber;
+  /** Its next version (`current.version + 1`). */
+  readonly next: StoredSubscriber;
+  /** The change's own timeline events (a renewal, wallet credit taken), committed with it. */
+  readonly events: readonly TimelineEvent[];
+  /** Who made the invoice, for its `invoice.created` event (stamped with `next.version`). */
+  readonly createdBy: InvoiceCreatedBy;
+}
+
 /** The most invoices `createMany` numbers in one transaction (two items each, plus the counter). */
 export const MAX_INVOICES_PER_BATCH = 49;
+
+/** The most pending invoices one numbering write takes (invoice, pending item and event each, plus the counter). */
+export const MAX_INVOICES_PER_NUMBERING = 33;
 
 /**
  * Invoices, numbered per tenant 1, 2, 3 ... in the same write that stores them, so a number is
@@ -42,14 +61,18 @@ export interface InvoiceRepository {
   /** The subscriber's invoice for the period starting at `periodStart` (a UTC instant). */
   getForPeriod(tenantId: string, subscriberId: string, periodStart: string): Promise<Invoice | undefined>;
   /**
-   * Numbers and stores the invoice together with the subscriber's change (and an Idempotency-Key
-   * claim). When the subscriber already has an invoice for the period nothing is written and that
-   * one is returned (`created: false`). VersionConflictError when the subscriber changed since it
-   * was read; IdempotencyKeyClaimed when the key was used before.
+   * Stores the invoice together with the subscriber's change (and an Idempotency-Key claim), then
+   * returns it numbered: the number is taken in a write of its own that may number other writers'
+   * invoices of the tenant with it (up to MAX_INVOICES_PER_NUMBERING), so a cycle start's burst
+   * shares the counter instead of fighting over it. Until then the invoice is pending: `get` and
+   * `getForPeriod` number it before they answer. When the subscriber already has an invoice for
+   * the period nothing is written and that one is returned (`created: false`).
+   * VersionConflictError when the subscriber changed since it was read; IdempotencyKeyClaimed when
+   * the key was used before.
    */
   createWithSubscriber(
     invoice: NewInvoice,
-    change: InvoiceSubscriberChange,
+    change: NewInvoiceSubscriberChange,
     options?: { readonly idempotency?: IdempotencyClaim | undefined },
   ): Promise<InvoiceCreation>;
   /**

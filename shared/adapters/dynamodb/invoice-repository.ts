@@ -1,5 +1,13 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { randomUUID } from "node:crypto";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { type InvoiceCreatedBy, invoiceCreatedEvent } from "../../domain/billing/invoice-created.js";
 import { ConflictError, VersionConflictError } from "../../domain/errors.js";
 import { IdempotencyKeyClaimed } from "../../domain/idempotency.js";
 import { formatInvoiceNumber, type Invoice, type NewInvoice } from "../../domain/schemas/invoice.js";
@@ -10,6 +18,8 @@ import {
   type InvoiceSubscriberChange,
   type ListOptions,
   MAX_INVOICES_PER_BATCH,
+  MAX_INVOICES_PER_NUMBERING,
+  type NewInvoiceSubscriberChange,
 } from "../../ports/invoices.js";
 import type { IdempotencyClaim, Page, PageRequest } from "../../ports/repositories.js";
 import { withIdempotency } from "./idempotency.js";
@@ -33,6 +43,23 @@ type CancellationReason = NonNullable<TransactionCanceledException["Cancellation
 
 /** Reasons a numbering transaction is simply tried again (another writer got there first). */
 const RETRYABLE = new Set(["None", "ConditionalCheckFailed", "TransactionConflict", "ThrottlingError"]);
+
+/** An invoice stored with its subscriber's change, waiting for its number (and its created event). */
+interface PendingInvoice {
+  readonly invoice: NewInvoice;
+  readonly createdBy: InvoiceCreatedBy;
+  /** The subscriber version its `invoice.created` event belongs to. */
+  readonly version: number;
+}
+
+interface NumberingLease {
+  readonly token: string;
+  /** The counter when the lease was taken. */
+  readonly last: number;
+}
+
+/** How long a numbering lease holds if its writer never gives it back. */
+const NUMBERING_LEASE_MS = 10_000;
 
 interface Waiting {
   readonly invoice: NewInvoice;
@@ -162,8 +189,15 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     });
   }
 
+  /** A pending invoice (stored, not yet numbered) is numbered first: callers only ever see numbered ones. */
   async get(tenantId: string, invoiceId: string): Promise<Invoice | undefined> {
-    return this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoiceId));
+    const invoice = await this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoiceId));
+    if (invoice) return invoice;
+    const pending = await this.read<PendingInvoice>(
+      keys.tenantPk(tenantId),
+      keys.invoicePendingSk(invoiceId),
+    );
+    return pending ? this.numbered(pending.invoice) : undefined;
   }
 
   async getForPeriod(
@@ -216,57 +250,175 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
   }
 
   /**
-   * One invoice numbered like `createMany`, with the subscriber's items (and an idempotency claim)
-   * after the counter, invoice and period items: [0] counter, [1] invoice, [2] period, [3...] the
-   * rest. A failed claim outranks everything (a replay), then a taken period (the cycle is billed),
-   * then the subscriber's version; a moved counter is retried.
+   * Two writes. First the invoice, pending (no number yet), with its period item, the
+   * subscriber's change and any idempotency claim: [0] pending, [1] period, [2...] the rest; no
+   * item there is shared with other subscribers, so a burst does not contend. A failed claim
+   * outranks everything (a replay), then a taken period (the cycle is billed), then the
+   * subscriber's version. Then `numbered`: the pending invoice gets its number.
    */
   async createWithSubscriber(
     invoice: NewInvoice,
-    change: InvoiceSubscriberChange,
+    change: NewInvoiceSubscriberChange,
     options: { readonly idempotency?: IdempotencyClaim | undefined } = {},
   ): Promise<InvoiceCreation> {
     const { tenantId } = invoice;
-    let last = await this.readCounter(tenantId);
+    const claim = withIdempotency(this.tableName, tenantId, options.idempotency);
+    const rest: GuardedItem[] = [
+      ...claim,
+      ...this.subscribers.saveItems(change.current, change.next, change.events),
+    ];
+    const pending: PendingInvoice = { invoice, createdBy: change.createdBy, version: change.next.version };
     for (let attempt = 0; ; attempt++) {
-      if (attempt >= this.maxAttempts) throw new ConflictError("Invoice numbers are in heavy demand; retry");
-      const numbered = numberInvoice(invoice, last + 1);
-      const claim = withIdempotency(this.tableName, tenantId, options.idempotency);
-      const rest: GuardedItem[] = [
-        ...claim,
-        ...this.subscribers.saveItems(change.current, change.next, change.events(numbered)),
-      ];
+      if (attempt >= this.maxAttempts) throw new ConflictError("The subscriber is busy; retry");
       try {
         await this.doc.send(
           new TransactWriteCommand({
-            TransactItems: [
-              this.counterUpdate(tenantId, last, last + 1),
-              this.invoicePut(numbered),
-              this.periodPut(numbered),
-              ...rest.map((g) => g.item),
-            ],
+            TransactItems: [this.pendingPut(pending), this.periodPut(invoice), ...rest.map((g) => g.item)],
           }),
         );
-        return { invoice: numbered, created: true };
+        return { invoice: await this.numbered(invoice), created: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         if (reasons.some((r) => r.Code !== undefined && !RETRYABLE.has(r.Code))) throw error;
         const failed = (index: number) => reasons[index]?.Code === "ConditionalCheckFailed";
-        if (claim.length > 0 && failed(3))
+        if (claim.length > 0 && failed(2))
           throw new IdempotencyKeyClaimed(options.idempotency?.keyHash ?? "");
-        if (failed(2)) {
+        if (failed(1)) {
           const existing = await this.existing(invoice);
           return { invoice: existing, created: existing.id === invoice.id };
         }
-        if (failed(1)) throw new ConflictError("An invoice with this id already exists", { cause: error });
-        const guard = rest.find((_, i) => failed(3 + i));
+        if (failed(0)) throw new ConflictError("An invoice with this id already exists", { cause: error });
+        const guard = rest.find((_, i) => failed(2 + i));
         if (guard)
           throw guard.onConditionFailed?.() ?? new ConflictError("The change conflicts", { cause: error });
-        if (failed(0)) last = counterValue(reasons[0]) ?? (await this.readCounter(tenantId));
-        await this.pause(attempt);
+        await this.pause(attempt); // a transaction conflict on the subscriber: try again
       }
     }
+  }
+
+  /**
+   * The pending invoice once numbered. One writer at a time numbers a tenant's pending invoices:
+   * the one holding the lease on the counter (a cheap conditional write, where a refused
+   * numbering transaction of up to a hundred items would cost the table far more). The others
+   * look for their invoice between tries; most find it numbered by the lease holder.
+   */
+  private async numbered(invoice: NewInvoice): Promise<Invoice> {
+    const { tenantId } = invoice;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const lease = await this.takeLease(tenantId);
+      const done = lease ? await this.numberPending(tenantId, lease) : undefined;
+      const mine =
+        done?.get(invoice.id) ??
+        (await this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoice.id)));
+      if (mine) return mine;
+      if (!lease) await this.pause(Math.min(attempt, 2));
+    }
+    throw new ConflictError("Invoice numbers are in heavy demand; retry");
+  }
+
+  /**
+   * The numbering lease on the tenant's counter item, or undefined while another writer holds an
+   * unexpired one. A writer that dies holding it delays numbering by NUMBERING_LEASE_MS at most.
+   */
+  private async takeLease(tenantId: string): Promise<NumberingLease | undefined> {
+    const token = randomUUID();
+    const now = Date.now();
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: keys.tenantPk(tenantId), SK: keys.invoiceCounterSk() },
+          UpdateExpression: "SET #lease = :token, #until = :until, #entity = :entity",
+          ConditionExpression: "attribute_not_exists(#lease) OR #until < :now",
+          ExpressionAttributeNames: { "#lease": "lease", "#until": "leaseUntil", "#entity": "entity" },
+          ExpressionAttributeValues: {
+            ":token": token,
+            ":until": now + NUMBERING_LEASE_MS,
+            ":now": now,
+            ":entity": "invoice-counter",
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const n: unknown = out.Attributes?.n;
+      return { token, last: typeof n === "number" ? n : 0 };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * With the lease: numbers the tenant's oldest pending invoices (up to MAX_INVOICES_PER_NUMBERING)
+   * in one transaction that moves the counter on condition it still holds what the lease read and
+   * gives the lease back; each invoice stored with its number, its pending item removed and its
+   * `invoice.created` event written. Returns what it numbered (nothing when the counter moved under
+   * it: `create` and `createMany` number without the lease).
+   */
+  private async numberPending(tenantId: string, lease: NumberingLease): Promise<Map<string, Invoice>> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :pending)",
+        ExpressionAttributeValues: { ":pk": keys.tenantPk(tenantId), ":pending": keys.invoicePendingSk("") },
+        ConsistentRead: true,
+        Limit: MAX_INVOICES_PER_NUMBERING,
+      }),
+    );
+    const pending = (out.Items ?? []).map((item) => toRecord<PendingInvoice>(item));
+    const numbered = new Map<string, Invoice>();
+    const items = pending.flatMap((p, i) => {
+      const invoice = numberInvoice(p.invoice, lease.last + 1 + i);
+      numbered.set(invoice.id, invoice);
+      const event = invoiceCreatedEvent(p.createdBy, invoice);
+      return [
+        this.invoicePut(invoice),
+        this.pendingDelete(invoice),
+        this.subscribers.eventItem(tenantId, { ...event, version: p.version }).item,
+      ];
+    });
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [this.leaseRelease(tenantId, lease, lease.last + pending.length), ...items],
+        }),
+      );
+      return numbered;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons.some((r) => r.Code !== undefined && !RETRYABLE.has(r.Code))) throw error;
+      await this.doc
+        .send(new UpdateCommand({ ...this.leaseRelease(tenantId, lease).Update }))
+        .catch((e: unknown) => {
+          if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        });
+      return new Map();
+    }
+  }
+
+  /** Gives the lease back; with `next`, moves the counter there on condition it still holds what the lease read. */
+  private leaseRelease(tenantId: string, lease: NumberingLease, next?: number) {
+    const moves = next !== undefined && next !== lease.last;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(tenantId), SK: keys.invoiceCounterSk() },
+        UpdateExpression: `REMOVE #lease, #until${moves ? " SET #n = :next" : ""}`,
+        ConditionExpression: `#lease = :token${moves ? ` AND ${lease.last === 0 ? "attribute_not_exists(#n)" : "#n = :last"}` : ""}`,
+        ExpressionAttributeNames: {
+          "#lease": "lease",
+          "#until": "leaseUntil",
+          ...(moves ? { "#n": "n" } : {}),
+        },
+        ExpressionAttributeValues: {
+          ":token": lease.token,
+          ...(moves ? { ":next": next } : {}),
+          ...(moves && lease.last !== 0 ? { ":last": lease.last } : {}),
+        },
+      },
+    };
   }
 
   async updateWithSubscriber(
@@ -311,6 +463,31 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     return found;
   }
 
+  private pendingPut(pending: PendingInvoice) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          PK: keys.tenantPk(pending.invoice.tenantId),
+          SK: keys.invoicePendingSk(pending.invoice.id),
+          entity: "invoice-pending",
+          ...pending,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    };
+  }
+
+  private pendingDelete(invoice: Invoice) {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: { PK: keys.tenantPk(invoice.tenantId), SK: keys.invoicePendingSk(invoice.id) },
+        ConditionExpression: "attribute_exists(PK)",
+      },
+    };
+  }
+
   private pause(attempt: number): Promise<void> {
     const ceiling = Math.min(this.maxBackoffMs, 5 * 2 ** Math.min(attempt, 10));
     return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
@@ -322,7 +499,8 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
         TableName: this.tableName,
         Key: { PK: keys.tenantPk(tenantId), SK: keys.invoiceCounterSk() },
         UpdateExpression: "SET #n = :next, #entity = :entity",
-        ConditionExpression: last === 0 ? "attribute_not_exists(PK)" : "#n = :last",
+        // The item may exist without a number yet (a numbering lease taken on a new tenant).
+        ConditionExpression: last === 0 ? "attribute_not_exists(#n)" : "#n = :last",
         ExpressionAttributeNames: { "#n": "n", "#entity": "entity" },
         ExpressionAttributeValues: {
           ":next": next,
@@ -345,7 +523,7 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     };
   }
 
-  private periodPut(invoice: Invoice) {
+  private periodPut(invoice: NewInvoice) {
     return {
       Put: {
         TableName: this.tableName,

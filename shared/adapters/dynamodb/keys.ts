@@ -119,6 +119,7 @@ export const keys = {
   gatewaySk: (gateway: string) => `GATEWAY#${gateway}`,
   invoiceSk: (id: string) => `INV#${id}`,
   invoiceCounterSk: () => "INVSEQ",
+  invoicePendingSk: (invoiceId: string) => `INVNEW#${invoiceId}`,
   invoicePeriodSk: (periodStart: string) => `INVPERIOD#${periodStart}`,
   invoiceLinkSk: (secretHash: string) => `INVLINK#${secretHash}`,
   dailySummarySk: () => "DAILYSUM",

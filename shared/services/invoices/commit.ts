@@ -7,7 +7,6 @@ import type { IdempotencyClaim, StoredSubscriber } from "../../ports/repositorie
 import type { ServiceDeps } from "../caller.js";
 import { deliver, type LifecycleContext, withEffects } from "../lifecycle.js";
 import { timelineEvent } from "../timeline.js";
-import { invoiceCreatedEvent } from "./events.js";
 
 export interface InvoiceCommit {
   /** The subscriber as stored after the write (unchanged when nothing was written). */
@@ -45,12 +44,10 @@ export async function commitWithInvoice(
     {
       current: ctx.sub,
       next,
-      events: (numbered) => [
-        invoiceCreatedEvent(options.actor, numbered, ctx.policy.timeZone, options.note),
-        ...transition.events.map((e) =>
-          timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
-        ),
-      ],
+      events: transition.events.map((e) =>
+        timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
+      ),
+      createdBy: { actor: options.actor, timeZone: ctx.policy.timeZone, note: options.note },
     },
     { idempotency: options.idempotency },
   );

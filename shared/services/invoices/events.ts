@@ -1,4 +1,4 @@
-import { periodLabel } from "../../domain/billing/invoice.js";
+import { invoiceCreatedEvent as createdEvent } from "../../domain/billing/invoice-created.js";
 import { formatAmount } from "../../domain/notifications/index.js";
 import type { Invoice } from "../../domain/schemas/invoice.js";
 import type { Actor, TimelineEvent } from "../../domain/schemas/timeline.js";
@@ -8,43 +8,14 @@ import { timelineEvent } from "../timeline.js";
 export const money = (amount: number, currency: Invoice["currency"]) =>
   formatAmount({ amount, currency }, "en", "code");
 
-const periodOf = (invoice: Invoice) => ({
-  start: new Date(invoice.period.start),
-  end: new Date(invoice.period.end),
-});
-
-/**
- * `invoice.created`: also the source of the public `invoice.created` event (its data carries the
- * invoice id, the amount as Money and the due instant the outbound catalogue publishes).
- */
+/** `invoice.created` (domain/billing/invoice-created.ts): written where the invoice is numbered. */
 export function invoiceCreatedEvent(
   actor: Actor,
   invoice: Invoice,
   timeZone: string,
   note?: string,
 ): TimelineEvent {
-  const paid =
-    invoice.amountPaid > 0 ? `, ${money(invoice.amountPaid, invoice.currency)} from the wallet` : "";
-  return timelineEvent(
-    { actor },
-    invoice.subscriberId,
-    invoice.createdAt,
-    "invoice.created",
-    `Invoice ${invoice.number} for ${periodLabel(periodOf(invoice), timeZone)}: ${money(invoice.total, invoice.currency)}${paid}, due ${invoice.dueAt}${note ? `: ${note}` : ""}`.slice(
-      0,
-      500,
-    ),
-    {
-      invoiceId: invoice.id,
-      number: invoice.number,
-      amount: { amount: invoice.total, currency: invoice.currency },
-      amountPaid: invoice.amountPaid,
-      status: invoice.status,
-      dueAt: invoice.dueAt,
-      period: invoice.period,
-      ...(note ? { note } : {}),
-    },
-  );
+  return createdEvent({ actor, timeZone, note }, invoice);
 }
 
 export function lateFeeEvent(actor: Actor, invoice: Invoice, fee: number, at: string): TimelineEvent {

@@ -1,0 +1,51 @@
+import { newId } from "../ids.js";
+import { formatAmount } from "../notifications/index.js";
+import type { Invoice } from "../schemas/invoice.js";
+import type { Actor, TimelineEvent } from "../schemas/timeline.js";
+import { periodLabel } from "./invoice.js";
+
+/** Who made an invoice, enough to write its `invoice.created` event once it has its number. */
+export interface InvoiceCreatedBy {
+  readonly actor: Actor;
+  /** The tenant's zone, for the period in words. */
+  readonly timeZone: string;
+  /** Said on the timeline next to the invoice. */
+  readonly note?: string | undefined;
+}
+
+const money = (amount: number, currency: Invoice["currency"]) =>
+  formatAmount({ amount, currency }, "en", "code");
+
+/**
+ * `invoice.created`: also the source of the public `invoice.created` event (its data carries the
+ * invoice id, the amount as Money and the due instant the outbound catalogue publishes). A plain
+ * function of the numbered invoice, so whichever writer numbers it can store it in that write.
+ */
+export function invoiceCreatedEvent(by: InvoiceCreatedBy, invoice: Invoice): TimelineEvent {
+  const { actor, timeZone, note } = by;
+  const period = { start: new Date(invoice.period.start), end: new Date(invoice.period.end) };
+  const paid =
+    invoice.amountPaid > 0 ? `, ${money(invoice.amountPaid, invoice.currency)} from the wallet` : "";
+  return {
+    id: newId("event", Date.parse(invoice.createdAt)),
+    subscriberId: invoice.subscriberId,
+    at: invoice.createdAt,
+    type: "invoice.created",
+    summary:
+      `Invoice ${invoice.number} for ${periodLabel(period, timeZone)}: ${money(invoice.total, invoice.currency)}${paid}, due ${invoice.dueAt}${note ? `: ${note}` : ""}`.slice(
+        0,
+        500,
+      ),
+    actor,
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      amount: { amount: invoice.total, currency: invoice.currency },
+      amountPaid: invoice.amountPaid,
+      status: invoice.status,
+      dueAt: invoice.dueAt,
+      period: invoice.period,
+      ...(note ? { note } : {}),
+    },
+  };
+}
