@@ -308,11 +308,12 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const lease = await this.takeLease(tenantId);
       const done = lease ? await this.numberPending(tenantId, lease) : undefined;
+      // Without the lease, give its holder time to number this one before looking.
+      if (!lease) await this.pause(attempt);
       const mine =
         done?.get(invoice.id) ??
         (await this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoice.id)));
       if (mine) return mine;
-      if (!lease) await this.pause(Math.min(attempt, 2));
     }
     throw new ConflictError("Invoice numbers are in heavy demand; retry");
   }

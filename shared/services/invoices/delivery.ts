@@ -15,8 +15,12 @@ const INVOICE_RETRY = { attempts: 2, baseDelayMs: 200, maxDelayMs: 500, attemptT
 
 export interface InvoiceDelivery {
   readonly tenant: Pick<Tenant, "id" | "name" | "timeZone" | "notifications">;
-  readonly subscriber: Pick<Subscriber, "id" | "tenantId" | "name" | "phone" | "email">;
-  readonly pkg: Pick<Package, "name">;
+  /** As just stored (its pay link is made from it, without reading it again). */
+  readonly subscriber: Pick<
+    Subscriber,
+    "id" | "tenantId" | "name" | "phone" | "email" | "status" | "walletBalance"
+  >;
+  readonly pkg: Pick<Package, "name" | "price">;
   readonly invoice: Invoice;
 }
 
@@ -52,7 +56,7 @@ export async function sendInvoice(deps: ServiceDeps, input: InvoiceDelivery): Pr
     });
     return;
   }
-  const payLink = await reminderPayLink(deps, tenant, subscriber.id);
+  const payLink = await reminderPayLink(deps, tenant, subscriber.id, { sub: subscriber, pkg: input.pkg });
   const language = tenant.notifications?.language ?? "en";
   const period = periodLabel(
     { start: new Date(invoice.period.start), end: new Date(invoice.period.end) },
@@ -128,7 +132,8 @@ async function record(
     { invoiceId: invoice.id, ...data },
   );
   try {
-    await deps.repos.subscribers.appendEvents(tenant.id, subscriber.id, [event]);
+    // The invoice's write has just stored this subscriber: no existence check needed.
+    await deps.repos.subscribers.appendEvents(tenant.id, subscriber.id, [event], { knownToExist: true });
   } catch (error) {
     deps.logger.error("invoice delivery outcome not recorded", {
       tenantId: tenant.id,

@@ -48,6 +48,24 @@ export async function createPayLink(
   baseUrl: string,
 ): Promise<PayLink> {
   const ctx = await loadContext(deps, caller.tenantId, subscriberId);
+  return issuePayLink(deps, caller, ctx, input, baseUrl);
+}
+
+/** A subscriber already read (with its package): what they are asked to pay, and where they pay it. */
+export interface PayLinkHolder {
+  readonly sub: Pick<Subscriber, "id" | "status" | "walletBalance">;
+  readonly pkg: Pick<Package, "price">;
+}
+
+/** `createPayLink` for a subscriber the caller has just read or written: no second read. */
+export async function issuePayLink(
+  deps: ServiceDeps,
+  caller: Caller,
+  ctx: PayLinkHolder,
+  input: CreatePayLinkInput,
+  baseUrl: string,
+): Promise<PayLink> {
+  const subscriberId = ctx.sub.id;
   if (ctx.sub.status === "terminated") {
     throw new ValidationError("Subscriber is terminated", [
       { path: "", message: "a terminated subscriber cannot pay" },
@@ -75,7 +93,8 @@ export async function createPayLink(
 
 /**
  * The link a reminder carries: created by the system for one period, valid a week. Needs the
- * public API URL (`PUBLIC_BASE_URL`); without it the tenant's own `payLinkBase`, if any.
+ * public API URL (`PUBLIC_BASE_URL`); without it the tenant's own `payLinkBase`, if any. `known`:
+ * the subscriber and package as the caller holds them, so they are not read again.
  */
 export async function reminderPayLink(
   deps: ServiceDeps,
@@ -84,13 +103,17 @@ export async function reminderPayLink(
     readonly notifications?: { readonly payLinkBase?: string | undefined } | undefined;
   },
   subscriberId: string,
+  known?: PayLinkHolder,
 ): Promise<string | undefined> {
   const base = process.env.PUBLIC_BASE_URL;
   if (!base) return tenant.notifications?.payLinkBase;
   const caller: Caller = { tenantId: tenant.id, role: "owner", actor: { kind: "scheduler", id: "reminder" } };
+  const input = { periods: 1, expiresInHours: 7 * 24 };
   try {
-    return (await createPayLink(deps, caller, subscriberId, { periods: 1, expiresInHours: 7 * 24 }, base))
-      .url;
+    const link = known
+      ? await issuePayLink(deps, caller, known, input, base)
+      : await createPayLink(deps, caller, subscriberId, input, base);
+    return link.url;
   } catch (error) {
     deps.logger.warn("no pay link for the reminder", { tenantId: tenant.id, subscriberId, error });
     return tenant.notifications?.payLinkBase;
