@@ -77,7 +77,9 @@ const periodKey = (i: NewInvoice) => `${i.subscriberId}#${i.period.start}`;
  * Writers that lose the counter race learn its value from the cancellation (ALL_OLD) and try
  * again after a jittered pause. Separate processes contend per transaction, so a burst for one
  * tenant is best funnelled through one writer (`createMany`, or concurrent `create`s in one
- * process, which share transactions).
+ * process, which share transactions). `createWithSubscriber`, which a cycle start's fires call
+ * from many Lambda instances at once, stores the invoice pending first and has it numbered in a
+ * shared write (see there).
  */
 export class DynamoInvoiceRepository implements InvoiceRepository {
   private readonly maxAttempts: number;

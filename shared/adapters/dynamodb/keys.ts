@@ -22,6 +22,7 @@
  * | gateway settings     | T#{t}              | GATEWAY#{gateway}        | (credentials as KMS ciphertext)       |
  * | invoice              | T#{t}              | INV#{invoiceId}          | GSI1 by subscriber; GSI3, GSI5 below  |
  * | invoice counter      | T#{t}              | INVSEQ                   | (n: the last invoice number issued)   |
+ * | invoice to number    | T#{t}              | INVNEW#{invoiceId}       | (the invoice until it has its number) |
  * | invoice of a period  | T#{t}#SUB#{subId}  | INVPERIOD#{periodStart}  | (invoiceId; one per subscriber/cycle) |
  * | invoice view link    | T#{t}              | INVLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
  * | daily summary setup  | T#{t}              | DAILYSUM                 | GSI6 while on (Telegram token sealed) |
@@ -79,6 +80,10 @@
  * - number and store invoices: GetItem (T#{t}, INVSEQ), then one transaction updates INVSEQ on
  *   condition it still holds the number read, puts INV#... and puts INVPERIOD#... unless it exists:
  *   numbers without gaps or duplicates, and one invoice per subscriber and period by key.
+ * - an invoice with its subscriber's change: one transaction puts INVNEW#{id} and INVPERIOD#...
+ *   with the subscriber; then whoever holds the numbering lease (a conditional update of INVSEQ)
+ *   queries PK = T#{t}, SK begins_with INVNEW# and, in one transaction, moves INVSEQ (lease given
+ *   back), puts each INV#... with its number and its invoice.created event, deletes its INVNEW#.
  * - get an invoice: GetItem (T#{t}, INV#{id}); a subscriber's invoice for a period: GetItem
  *   (T#{t}#SUB#{subId}, INVPERIOD#{start}), then the invoice; a tenant's invoices, newest first:
  *   Query PK = T#{t}, SK begins_with INV# (INVSEQ does not match), descending; a subscriber's: GSI1.
