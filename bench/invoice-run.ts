@@ -53,6 +53,10 @@ import { countWrites, itemBytes, type WriteTally } from "./lib/write-tally.js";
  *                                 target >= 0.6; equal to the run's items/s over raw items/s)
  *   ratio_vs_raw_items          = invoices/s / raw items/s (as if an invoice were one item)
  *
+ * One process plays every Lambda instance, so on a small machine the SDK's own work (signing,
+ * marshalling: about nine requests an invoice, where the peer sends one request per 25 items) is
+ * part of what is measured; requests_by_op shows where the requests go.
+ *
  *   npm run bench -- invoice-run [subscribers=100000] [concurrency=50]
  *
  * BENCH_CPU_PROFILE=file.cpuprofile profiles this process during the measured fires.
