@@ -61,6 +61,7 @@ export {
 export {
   billedAtForDue,
   billingInstantFrom,
+  dueAfterBillsPaid,
   dueAfterPayment,
   dueInstantFor,
   firstBillingInstant,

@@ -141,3 +141,30 @@ export function dueAfterPayment(
   const settledThrough = billedAt ? Math.max(now.getTime(), billedAt.getTime()) : now.getTime();
   return nextDueInstant(billing, timeZone, new Date(settledThrough), billedAt ?? now);
 }
+
+/**
+ * `dueAfterPayment` for a payment that settled invoices: a later bill of the series that is still
+ * unpaid (issued while the subscriber was in grace) stays owed, so `expiresAt` stops at its due
+ * instant instead. `unpaidPeriodStarts` are the period starts of the subscriber's unpaid invoices;
+ * starts that are not bills of the series after the one settled (an upgrade's difference, a
+ * manual bill) do not hold the entitlement.
+ */
+export function dueAfterBillsPaid(
+  billing: PostpaidBilling,
+  timeZone: string,
+  currentDue: Date | undefined,
+  now: Date,
+  unpaidPeriodStarts: readonly string[],
+): Date {
+  let due = dueAfterPayment(billing, timeZone, currentDue, now);
+  if (!currentDue) return due;
+  const settled = billedAtForDue(billing, timeZone, currentDue);
+  for (const iso of unpaidPeriodStarts) {
+    const start = new Date(iso);
+    if (start.getTime() <= settled.getTime()) continue;
+    if (billingInstantFrom(billing, timeZone, start, settled).getTime() !== start.getTime()) continue;
+    const owed = dueInstantFor(billing, timeZone, start);
+    if (owed.getTime() < due.getTime()) due = owed;
+  }
+  return due;
+}

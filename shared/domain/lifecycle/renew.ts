@@ -4,7 +4,7 @@ import type { Actor } from "../schemas/timeline.js";
 import { entitlementAt, expiresAtOf, settle, validityMs } from "./entitlement.js";
 import { InvalidTransitionError } from "./errors.js";
 import type { LifecyclePolicy, LifecycleSubscriber } from "./policy.js";
-import { dueAfterPayment } from "./postpaid.js";
+import { dueAfterBillsPaid, dueAfterPayment } from "./postpaid.js";
 import { assertPackage, commit, type Transition } from "./transition.js";
 
 /**
@@ -29,7 +29,9 @@ export function renewalBase(
 
 /**
  * A paid renewal of `periods` package periods. Prepaid: extends by the validity. Postpaid: the
- * payment settles the outstanding bill(s) and `expiresAt` moves to the next bill's due instant.
+ * payment settles the outstanding bill(s) and `expiresAt` moves to the next bill's due instant, or
+ * to the due instant of a later bill still unpaid (`unpaidPeriodStarts`: the period starts of the
+ * subscriber's unpaid invoices, when the renewal comes from paying invoices).
  * A lapsed subscriber is restored; an admin hold stays (payment does not override an admin).
  */
 export function renew(
@@ -39,6 +41,7 @@ export function renew(
   now: Date,
   actor: Actor,
   periods = 1,
+  unpaidPeriodStarts: readonly string[] = [],
 ): Transition {
   assertPackage(sub, pkg);
   if (sub.status === "terminated") throw new InvalidTransitionError("renew", sub.status);
@@ -68,8 +71,8 @@ export function renew(
     rule = start.rule;
   } else {
     let due = expiresAtOf(sub);
-    for (let i = 0; i < periods; i++) due = dueAfterPayment(pkg.billing, policy.timeZone, due, now);
-    expiresAt = due ?? now;
+    for (let i = 0; i < periods - 1; i++) due = dueAfterPayment(pkg.billing, policy.timeZone, due, now);
+    expiresAt = dueAfterBillsPaid(pkg.billing, policy.timeZone, due, now, unpaidPeriodStarts);
     rule = "bill_settled";
   }
   const next = settle({ ...sub, expiresAt: expiresAt.toISOString() }, pkg, policy, now);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   billedAtForDue,
+  dueAfterBillsPaid,
   dueAfterPayment,
   nextBillingInstant,
   nextDueInstant,
@@ -82,6 +83,37 @@ describe("dueAfterPayment", () => {
   it("settles every bill already issued when paid late", () => {
     expect(dueAfterPayment(first, "Asia/Dhaka", februaryDue, t("2026-03-20T00:00:00Z")).toISOString()).toBe(
       "2026-04-11T18:00:00.000Z",
+    );
+  });
+});
+
+describe("dueAfterBillsPaid", () => {
+  // Every 7 days from Thursday 1 January 2026 (Dhaka), due by the end of the 3rd day after: bills on 1, 8, 15 January.
+  const weekly: PostpaidBilling = { type: "postpaid", cycle: "every_n_days", everyDays: 7, dueDays: 3 };
+  const firstDue = t("2026-01-04T18:00:00Z");
+  const secondBill = "2026-01-07T18:00:00.000Z";
+  const paidAt = t("2026-01-09T00:00:00Z");
+
+  it("is dueAfterPayment when no later bill is unpaid", () => {
+    expect(dueAfterBillsPaid(weekly, "Asia/Dhaka", firstDue, paidAt, []).toISOString()).toBe(
+      dueAfterPayment(weekly, "Asia/Dhaka", firstDue, paidAt).toISOString(),
+    );
+    expect(dueAfterPayment(weekly, "Asia/Dhaka", firstDue, paidAt).toISOString()).toBe(
+      "2026-01-18T18:00:00.000Z",
+    );
+  });
+
+  it("stops at the due instant of a later bill of the series that is still unpaid", () => {
+    expect(dueAfterBillsPaid(weekly, "Asia/Dhaka", firstDue, paidAt, [secondBill]).toISOString()).toBe(
+      "2026-01-11T18:00:00.000Z",
+    );
+  });
+
+  it("is not held by unpaid invoices that are not later bills of the series", () => {
+    const older = "2025-12-31T18:00:00.000Z"; // the bill just paid
+    const midCycle = "2026-01-08T06:00:00.000Z"; // an upgrade's difference
+    expect(dueAfterBillsPaid(weekly, "Asia/Dhaka", firstDue, paidAt, [older, midCycle]).toISOString()).toBe(
+      "2026-01-18T18:00:00.000Z",
     );
   });
 });
