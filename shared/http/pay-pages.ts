@@ -25,12 +25,19 @@ const GATEWAY_LABELS: Record<string, string> = {
   razorpay: "UPI, card or netbanking (Razorpay)",
 };
 
+function forWhat(periods: number, invoices: readonly string[]): string {
+  if (invoices.length === 0) return `${periods} period${periods === 1 ? "" : "s"}`;
+  return `invoice${invoices.length === 1 ? "" : "s"} ${escapeHtml(invoices.join(", "))}`;
+}
+
 export function payPage(input: {
   isp: string;
   subscriber: string;
   packageName: string;
   amount: Money;
   periods: number;
+  /** The invoices the amount is owed on; none: it buys `periods` periods. */
+  invoiceNumbers?: readonly string[];
   expiresAt: string;
   actionBase: string;
   gateways: readonly string[];
@@ -43,12 +50,12 @@ export function payPage(input: {
     .join("");
   const choose =
     input.amount.amount === 0
-      ? "<p>Your credit already covers this renewal. Nothing to pay.</p>"
+      ? `<p>${input.invoiceNumbers?.length ? "This is paid." : "Your credit already covers this renewal."} Nothing to pay.</p>`
       : buttons || "<p>Online payment is not available right now. Please contact your ISP.</p>";
   return page(
     `${input.isp}: pay`,
     `<h1>${escapeHtml(input.isp)}</h1><p>${escapeHtml(input.subscriber)}, ${escapeHtml(input.packageName)} ` +
-      `(${input.periods} period${input.periods === 1 ? "" : "s"})</p>` +
+      `(${forWhat(input.periods, input.invoiceNumbers ?? [])})</p>` +
       `<p class="amount">${escapeHtml(formatAmount(input.amount, "en", "code"))}</p>${choose}` +
       `<p class="muted">This link expires at ${escapeHtml(input.expiresAt)}.</p>`,
   );

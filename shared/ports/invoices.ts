@@ -104,6 +104,11 @@ export interface InvoiceRepository {
   ): Promise<Page<Invoice>>;
   /** A subscriber's invoices, newest first. */
   listForSubscriber(tenantId: string, subscriberId: string, page: PageRequest): Promise<Page<Invoice>>;
+  /**
+   * Up to `limit` of the subscriber's unpaid invoices (open or partially paid), oldest issued first,
+   * each read consistently from the table (what a payment settles, conditioned on their versions).
+   */
+  unpaidForSubscriber(tenantId: string, subscriberId: string, limit: number): Promise<Invoice[]>;
 }
 
 export interface ListOptions {

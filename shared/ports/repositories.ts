@@ -1,5 +1,6 @@
 import type { ApiKey, Role } from "../domain/schemas/api-key.js";
 import type { EdgeCommand } from "../domain/schemas/edge-command.js";
+import type { Invoice } from "../domain/schemas/invoice.js";
 import type { Nas } from "../domain/schemas/nas.js";
 import type { Package } from "../domain/schemas/package.js";
 import type { OnlineGateway, Payment, PaymentListQuery, PaymentStatus } from "../domain/schemas/payment.js";
@@ -182,6 +183,11 @@ export interface PaymentSettlement {
   readonly idempotency?: IdempotencyClaim | undefined;
   /** The gateway event that brought the confirmation, remembered in the same transaction. */
   readonly gatewayEvent?: GatewayEventClaim | undefined;
+  /**
+   * The invoices the payment paid into: each as read and its next version (`current.version + 1`);
+   * the write fails with a version conflict if one changed since it was read.
+   */
+  readonly invoices?: readonly { readonly current: Invoice; readonly next: Invoice }[] | undefined;
 }
 
 /** A gateway's event id (a webhook's delivery id), remembered for `ttlSeconds` to skip redeliveries. */
@@ -241,6 +247,8 @@ export interface StoredPayLink {
   readonly secretHash: string;
   readonly subscriberId: string;
   readonly periods: number;
+  /** An invoice's own link: it asks for what is owed on that invoice, which the payment pays first. */
+  readonly invoiceId?: string | undefined;
   readonly createdAt: string;
   readonly expiresAt: string;
 }

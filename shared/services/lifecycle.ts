@@ -204,7 +204,7 @@ export async function handleFire(deps: LifecycleDeps, input: ScheduledFire): Pro
         subscriber: saved,
         package: ctx.pkg,
         reminder: result.reminder,
-        payLink: await reminderPayLink(deps, ctx.tenant, saved.id),
+        payLink: await reminderPayLink(deps, ctx.tenant, saved),
         language: ctx.tenant.notifications?.language,
       });
     }

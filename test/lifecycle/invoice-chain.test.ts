@@ -4,12 +4,17 @@ import { createDynamoRepositories } from "../../shared/adapters/dynamodb/reposit
 import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
 import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
 import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
+import { toOutboundEvent } from "../../shared/domain/outbound-events/catalogue.js";
+import { type EdgeCommand, EdgeCommandSchema } from "../../shared/domain/schemas/edge-command.js";
 import type { NextAction } from "../../shared/domain/schemas/lifecycle-fields.js";
+import type { Payment } from "../../shared/domain/schemas/payment.js";
 import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
 import { createLogger } from "../../shared/logger.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { type FireOutcome, handleFire, scheduledFire } from "../../shared/services/lifecycle.js";
 import { createPackage } from "../../shared/services/packages.js";
+import { openPayLink } from "../../shared/services/payments/pay-links.js";
+import { recordManualPayment } from "../../shared/services/payments/records.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { createWorld, packageBody, subscriberBody, type TenantWorld } from "../support/api.js";
 
@@ -23,6 +28,8 @@ const doc = createLocalDocumentClient(inject("dynamoEndpoint"));
 const repos = createDynamoRepositories(doc, inject("tableName"));
 const outbox = new OutboxNotifier({ capacity: 10_000 });
 const PAY_BASE = "https://pay.isp.example";
+/** Edge commands handed to the site queues. */
+const queued: EdgeCommand[] = [];
 
 /** The services as the lifecycle function runs them, at a given instant. */
 function at(instant: Date | string): ServiceDeps {
@@ -32,7 +39,12 @@ function at(instant: Date | string): ServiceDeps {
     clock: { now: () => now },
     logger: createLogger({}, "silent"),
     scheduler: { upsert: async () => {}, remove: async () => {} },
-    queue: { send: async () => {}, provision: async () => "" },
+    queue: {
+      send: async (_tenantId, _siteId, message) => {
+        queued.push(EdgeCommandSchema.parse(JSON.parse(message.body)));
+      },
+      provision: async () => "",
+    },
     notifier: outbox,
     payments: {
       gateways: createGatewayDirectory(),
@@ -93,6 +105,18 @@ async function timeline(world: TenantWorld, id: string): Promise<TimelineEvent[]
 }
 
 const count = (events: TimelineEvent[], type: string) => events.filter((e) => e.type === type).length;
+
+/** A month after grace ended, the subscriber pays at the counter: part, then the rest. */
+const PAID_PART = "2026-05-10T06:00:00.000Z";
+const PAID_REST = "2026-05-10T07:00:00.000Z";
+
+/** Cash recorded by the ISP's billing staff through the payment service, at `instant`. */
+async function pay(world: TenantWorld, id: string, amount: number, instant: string): Promise<Payment> {
+  const input = { amount: { amount, currency: "BDT" as const }, method: "cash" as const };
+  const created = await recordManualPayment(at(instant), world.owner, id, input, undefined);
+  expect(created.resource.status).toBe("settled");
+  return created.resource;
+}
 
 describe("a postpaid subscriber who does not pay", () => {
   let world: TenantWorld;
@@ -184,6 +208,72 @@ describe("a postpaid subscriber who does not pay", () => {
     expect(invoices.items).toHaveLength(1);
     expect(count(await timeline(world, id), "invoice.skipped")).toBe(1);
     expect((await stored(world, id)).billedThrough).toBe("2026-05-31T18:00:00.000Z");
+  });
+
+  it("is sent a pay link that asks for what is owed on that invoice, the late fee included", async () => {
+    const sms = outbox.messages.find((m) => m.channel === "sms" && m.body.includes("INV-000001"));
+    const token = sms?.body.match(/\/v1\/pay\/([A-Za-z0-9_.-]+)/)?.[1];
+    if (!token) throw new Error("no pay link in the invoice SMS");
+    // After the suspension and its late fee: the link lasts 31 days.
+    const open = await openPayLink(at("2026-04-20T06:00:00Z"), token);
+    expect(open.link.invoiceId).toBeDefined();
+    expect(open.amount).toEqual({ amount: 103_307, currency: "BDT" });
+    expect(open.invoices.map((i) => i.number)).toEqual(["INV-000001"]);
+  });
+
+  it("stays suspended after paying part of the invoice, which is then partially paid", async () => {
+    const before = await stored(world, id);
+    const payment = await pay(world, id, 50_000, PAID_PART);
+    expect(payment.applied).toEqual({
+      periods: 0,
+      walletAfter: 0,
+      invoices: [
+        { invoiceId: expect.any(String), number: "INV-000001", amount: 50_000, status: "partially_paid" },
+      ],
+    });
+    const invoice = await repos.invoices.getForPeriod(world.tenantId, id, "2026-03-31T18:00:00.000Z");
+    expect(invoice).toMatchObject({ amountPaid: 50_000, status: "partially_paid", total: 103_307 });
+    expect(await stored(world, id)).toMatchObject({
+      status: "suspended",
+      expiresAt: before.expiresAt,
+      version: before.version + 1,
+    });
+    const events = await timeline(world, id);
+    expect(count(events, "invoice.partially_paid")).toBe(1);
+    expect(count(events, "subscriber.renewed")).toBe(0);
+    expect(queued.filter((c) => c.subscriberId === id && c.version > before.version)).toEqual([]);
+  });
+
+  it("is restored by paying the rest through the payment flow: the invoice paid, invoice.paid published", async () => {
+    const payment = await pay(world, id, 53_307, PAID_REST);
+    expect(payment.applied).toMatchObject({ periods: 1, walletAfter: 0 });
+    const invoice = await repos.invoices.getForPeriod(world.tenantId, id, "2026-03-31T18:00:00.000Z");
+    expect(invoice).toMatchObject({ amountPaid: 103_307, total: 103_307, status: "paid" });
+    expect(invoice?.lines.some((l) => l.kind === "late_fee" && l.amount === 5_000)).toBe(true);
+    const sub = await stored(world, id);
+    // Active again, until the due instant of the next bill issued after the payment (1 June).
+    expect(sub).toMatchObject({ status: "active", expiresAt: "2026-06-08T18:00:00.000Z" });
+    expect(sub.suspendReason).toBeUndefined();
+    expect(sub.nextAction).toMatchObject({ kind: "invoice", periodStart: "2026-05-31T18:00:00.000Z" });
+    const restore = queued.filter((c) => c.subscriberId === id && c.version === sub.version);
+    expect(restore).toHaveLength(1);
+    expect(restore[0]).toMatchObject({ reason: "renewed", desired: { state: "active" } });
+    const events = await timeline(world, id);
+    const paid = events.filter((e) => e.type === "invoice.paid");
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ version: sub.version, data: { paymentId: payment.id } });
+    expect(toOutboundEvent(world.tenantId, paid[0] as TimelineEvent)).toMatchObject({
+      type: "invoice.paid",
+      data: {
+        invoiceId: invoice?.id,
+        subscriberId: id,
+        amount: { amount: 103_307, currency: "BDT" },
+        paymentId: payment.id,
+      },
+    });
+    const renewed = events.filter((e) => e.type === "subscriber.renewed");
+    expect(renewed).toHaveLength(1);
+    expect(renewed[0]?.data).toMatchObject({ statusBefore: "suspended", statusAfter: "active" });
   });
 });
 

@@ -69,6 +69,7 @@ export const payOperations = [
             packageName: open.pkg.name,
             amount: open.amount,
             periods: open.link.periods,
+            invoiceNumbers: open.invoices.map((i) => i.number),
             expiresAt: open.link.expiresAt,
             actionBase: `${raw.baseUrl}/v1/pay/${params.token}`,
             gateways: open.gateways,

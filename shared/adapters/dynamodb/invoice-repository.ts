@@ -22,6 +22,7 @@ import {
   type NewInvoiceSubscriberChange,
 } from "../../ports/invoices.js";
 import type { IdempotencyClaim, Page, PageRequest } from "../../ports/repositories.js";
+import { batchGetConsistent } from "./batch-get.js";
 import { withIdempotency } from "./idempotency.js";
 import { buildInvoiceQuery, invoiceIndexKeys } from "./invoice-query.js";
 import { toRecord } from "./items.js";
@@ -220,35 +221,12 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     return stored;
   }
 
-  /** `next` as stored: identity, number and period kept from `current`, the version moved on. */
   private nextVersion(current: Invoice, next: Invoice): Invoice {
-    return {
-      ...next,
-      id: current.id,
-      tenantId: current.tenantId,
-      subscriberId: current.subscriberId,
-      sequence: current.sequence,
-      number: current.number,
-      period: current.period,
-      createdAt: current.createdAt,
-      version: current.version + 1,
-    };
+    return nextInvoiceVersion(current, next);
   }
 
   private versionedPut(current: Invoice, stored: Invoice): GuardedItem {
-    return {
-      item: {
-        Put: {
-          TableName: this.tableName,
-          Item: this.toItem(stored),
-          ConditionExpression: "#version = :expected",
-          ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: { ":expected": current.version },
-        },
-      },
-      onConditionFailed: () =>
-        new VersionConflictError(`Invoice ${current.number} changed while it was being updated: reload it`),
-    };
+    return invoiceVersionedPut(this.tableName, current, stored);
   }
 
   /**
@@ -448,6 +426,33 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     return this.list(tenantId, { subscriberId }, page);
   }
 
+  async unpaidForSubscriber(tenantId: string, subscriberId: string, limit: number): Promise<Invoice[]> {
+    // The subscriber's index partition holds a few invoices a year; its unpaid ones are filtered
+    // there, then read again from the table with a consistent read (an index lags its table), so
+    // the versions a settlement is conditioned on are current.
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(
+        tenantId,
+        { subscriberId, status: "unpaid" },
+        { limit: Math.min(100, limit - ids.length), ...(cursor ? { cursor } : {}) },
+        { ascending: true },
+      );
+      ids.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor && ids.length < limit);
+    if (ids.length === 0) return [];
+    const items = await batchGetConsistent(
+      this.doc,
+      this.tableName,
+      ids.map((id) => ({ PK: keys.tenantPk(tenantId), SK: keys.invoiceSk(id) })),
+    );
+    return items
+      .map((item) => toRecord<Invoice>(item))
+      .filter((i) => i.status === "open" || i.status === "partially_paid");
+  }
+
   private async read<T>(pk: string, sk: string): Promise<T | undefined> {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk }, ConsistentRead: true }),
@@ -542,17 +547,57 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
   }
 
   private toItem(invoice: Invoice): Record<string, unknown> {
-    return {
-      ...invoice,
-      PK: keys.tenantPk(invoice.tenantId),
-      SK: keys.invoiceSk(invoice.id),
-      entity: "invoice",
-      GSI1PK: keys.gsi.subscriberInvoices(invoice.tenantId, invoice.subscriberId),
-      GSI1SK: invoice.id,
-      // Lists and reports by period and by due date (invoice-query.ts).
-      ...invoiceIndexKeys(invoice),
-    };
+    return invoiceItem(invoice);
   }
+}
+
+/** An invoice as stored, with its index keys. */
+export function invoiceItem(invoice: Invoice): Record<string, unknown> {
+  return {
+    ...invoice,
+    PK: keys.tenantPk(invoice.tenantId),
+    SK: keys.invoiceSk(invoice.id),
+    entity: "invoice",
+    GSI1PK: keys.gsi.subscriberInvoices(invoice.tenantId, invoice.subscriberId),
+    GSI1SK: invoice.id,
+    // Lists and reports by period and by due date (invoice-query.ts).
+    ...invoiceIndexKeys(invoice),
+  };
+}
+
+/** `next` as stored: identity, number and period kept from `current`, the version moved on. */
+export function nextInvoiceVersion(current: Invoice, next: Invoice): Invoice {
+  return {
+    ...next,
+    id: current.id,
+    tenantId: current.tenantId,
+    subscriberId: current.subscriberId,
+    sequence: current.sequence,
+    number: current.number,
+    period: current.period,
+    createdAt: current.createdAt,
+    version: current.version + 1,
+  };
+}
+
+/**
+ * The transaction item that replaces `current` by `stored` (its next version) on condition nobody
+ * wrote it since it was read: also what a payment's settlement commits for each invoice it pays.
+ */
+export function invoiceVersionedPut(tableName: string, current: Invoice, stored: Invoice): GuardedItem {
+  return {
+    item: {
+      Put: {
+        TableName: tableName,
+        Item: invoiceItem(stored),
+        ConditionExpression: "#version = :expected",
+        ExpressionAttributeNames: { "#version": "version" },
+        ExpressionAttributeValues: { ":expected": current.version },
+      },
+    },
+    onConditionFailed: () =>
+      new VersionConflictError(`Invoice ${current.number} changed while it was being updated: reload it`),
+  };
 }
 
 function numberInvoice(invoice: NewInvoice, sequence: number): Invoice {

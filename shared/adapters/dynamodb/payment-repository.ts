@@ -26,10 +26,14 @@ import { batchGetConsistent } from "./batch-get.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { queryDueShards } from "./due-index.js";
 import { withIdempotency } from "./idempotency.js";
+import { invoiceVersionedPut } from "./invoice-repository.js";
 import { toRecord } from "./items.js";
 import { dueShard, keys } from "./keys.js";
 import type { DynamoSubscriberRepository } from "./subscriber-repository.js";
 import { type GuardedItem, transact } from "./transact.js";
+
+/** DynamoDB's TransactWriteItems limit. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 /** Filtered pages stop after evaluating this many items, so a sparse filter stays cheap. */
 const MAX_EVALUATED_PER_PAGE = 2000;
@@ -191,6 +195,15 @@ export class DynamoPaymentRepository implements PaymentRepository {
     // Unconditional: the event may have been remembered by a delivery that found the payment
     // still pending; settling is decided by the transaction key above, never by the event.
     if (s.gatewayEvent) items.push({ item: { Put: this.eventClaimPut(payment.tenantId, s.gatewayEvent) } });
+    for (const { current, next } of s.invoices ?? []) {
+      if (next.version !== current.version + 1 || next.id !== current.id) {
+        throw new Error(`invoice ${current.id}: the next version must be ${current.version + 1}`);
+      }
+      items.push(invoiceVersionedPut(this.tableName, current, next));
+    }
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new RangeError(`a settlement of ${items.length} items exceeds one transaction`);
+    }
     await transact(this.doc, items);
   }
 

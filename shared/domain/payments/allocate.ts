@@ -24,12 +24,6 @@ export function allocate(paid: number, walletBefore: number, price: number): All
   return { periods, walletAfter: credit - periods * price };
 }
 
-/** What a checkout for `periods` periods asks the payer for: the price less wallet credit. */
-export function amountDue(price: Money, periods: number, walletBefore: number): Money {
-  const total = price.amount * periods;
-  return { amount: Math.max(0, total - Math.min(walletBefore, total)), currency: price.currency };
-}
-
 /**
  * How a verified payment compares with its order. Currency never converts: a different currency
  * is refused. A different amount is held for review rather than guessed at.

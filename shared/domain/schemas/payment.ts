@@ -43,6 +43,8 @@ export const PaymentSchema = z
     paidAmount: MoneySchema.optional(),
     /** Package periods an online order was for; the settlement may buy more or fewer from the wallet. */
     periods: z.number().int().min(1).max(120).optional(),
+    /** The invoice an online order was made for (its pay link): the settlement pays it first. */
+    invoiceId: idSchema("invoice").optional(),
     status: PaymentStatusSchema,
     statusReason: text(300).optional(),
     gatewayRef: text(200).optional().meta({ description: "The gateway's checkout id" }),
@@ -50,8 +52,26 @@ export const PaymentSchema = z
     reference: text(200).optional().meta({ description: "Receipt or bank reference (manual)" }),
     note: NotesSchema.optional(),
     settledAt: InstantSchema.optional(),
-    /** What the settlement applied: periods bought and the wallet balance after it. */
-    applied: z.object({ periods: z.number().int().min(0), walletAfter: z.number().int().min(0) }).optional(),
+    /**
+     * What the settlement applied: periods renewed, the wallet balance after it and the invoices it
+     * paid into (what each took, minor units), oldest due first.
+     */
+    applied: z
+      .object({
+        periods: z.number().int().min(0),
+        walletAfter: z.number().int().min(0),
+        invoices: z
+          .array(
+            z.object({
+              invoiceId: idSchema("invoice"),
+              number: z.string(),
+              amount: z.number().int().min(0),
+              status: z.enum(["partially_paid", "paid"]),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
     refunds: z.array(RefundSchema).optional(),
     refundedAmount: z.number().int().min(0).optional(),
     /** Pending sweep: how many times the gateway was asked, and when next. */
@@ -113,6 +133,8 @@ export const PayLinkSchema = z
     subscriberId: idSchema("subscriber"),
     amount: MoneySchema,
     periods: z.number().int(),
+    /** The unpaid invoices the amount is owed on (empty: it buys `periods` package periods). */
+    invoices: z.array(z.object({ invoiceId: idSchema("invoice"), number: z.string() })),
     expiresAt: InstantSchema,
   })
   .meta({ id: "PayLink" });

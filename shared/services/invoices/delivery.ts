@@ -56,7 +56,8 @@ export async function sendInvoice(deps: ServiceDeps, input: InvoiceDelivery): Pr
     });
     return;
   }
-  const payLink = await reminderPayLink(deps, tenant, subscriber.id, { sub: subscriber, pkg: input.pkg });
+  // The invoice's own link: it asks for what is owed on this invoice and pays it first.
+  const payLink = await reminderPayLink(deps, tenant, subscriber, invoice.id);
   const language = tenant.notifications?.language ?? "en";
   const period = periodLabel(
     { start: new Date(invoice.period.start), end: new Date(invoice.period.end) },

@@ -2,16 +2,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { GatewayError } from "../../adapters/gateways/errors.js";
 import { NotFoundError, ValidationError } from "../../domain/errors.js";
 import { idPattern, newId } from "../../domain/ids.js";
-import { amountDue, nextCheckAt } from "../../domain/payments/allocate.js";
+import { nextCheckAt } from "../../domain/payments/allocate.js";
+import { amountToPay } from "../../domain/payments/apply.js";
 import type { Money } from "../../domain/schemas/common.js";
+import type { Invoice } from "../../domain/schemas/invoice.js";
 import type { Package } from "../../domain/schemas/package.js";
 import type { CreatePayLinkInput, OnlineGateway, PayLink, Payment } from "../../domain/schemas/payment.js";
 import type { Subscriber } from "../../domain/schemas/subscriber.js";
 import type { Tenant } from "../../domain/schemas/tenant.js";
 import type { StoredPayLink } from "../../ports/repositories.js";
 import type { Caller, ServiceDeps } from "../caller.js";
-import { loadContext } from "../lifecycle.js";
+import { type LifecycleContext, loadContext } from "../lifecycle.js";
 import { timelineEvent } from "../timeline.js";
+import { readAccount, unpaidInvoices } from "./account.js";
 import { loadGateway } from "./gateway-settings.js";
 
 /**
@@ -46,55 +49,85 @@ export async function createPayLink(
   subscriberId: string,
   input: CreatePayLinkInput,
   baseUrl: string,
+  options: { readonly invoiceId?: string | undefined } = {},
 ): Promise<PayLink> {
   const ctx = await loadContext(deps, caller.tenantId, subscriberId);
-  return issuePayLink(deps, caller, ctx, input, baseUrl);
-}
-
-/** A subscriber already read (with its package): what they are asked to pay, and where they pay it. */
-export interface PayLinkHolder {
-  readonly sub: Pick<Subscriber, "id" | "status" | "walletBalance">;
-  readonly pkg: Pick<Package, "price">;
-}
-
-/** `createPayLink` for a subscriber the caller has just read or written: no second read. */
-export async function issuePayLink(
-  deps: ServiceDeps,
-  caller: Caller,
-  ctx: PayLinkHolder,
-  input: CreatePayLinkInput,
-  baseUrl: string,
-): Promise<PayLink> {
-  const subscriberId = ctx.sub.id;
-  if (ctx.sub.status === "terminated") {
-    throw new ValidationError("Subscriber is terminated", [
-      { path: "", message: "a terminated subscriber cannot pay" },
-    ]);
-  }
-  const now = deps.clock.now();
-  const secret = randomBytes(24).toString("base64url");
-  const link: StoredPayLink = {
-    tenantId: caller.tenantId,
-    secretHash: hashSecret(secret),
-    subscriberId,
-    periods: input.periods,
-    createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + input.expiresInHours * 3_600_000).toISOString(),
-  };
-  await deps.repos.payments.putPayLink(link);
+  refuseTerminated(ctx.sub);
+  const { link, token } = await storePayLink(deps, caller.tenantId, subscriberId, input, options.invoiceId);
+  const due = await amountOwed(deps, ctx, link);
   return {
-    url: payLinkUrl(baseUrl, `${caller.tenantId}.${secret}`),
+    url: payLinkUrl(baseUrl, token),
     subscriberId,
-    amount: amountDue(ctx.pkg.price, input.periods, ctx.sub.walletBalance ?? 0),
+    amount: due.amount,
     periods: input.periods,
+    invoices: due.invoices.map((i) => ({ invoiceId: i.id, number: i.number })),
     expiresAt: link.expiresAt,
   };
 }
 
+function refuseTerminated(sub: Pick<Subscriber, "status">): void {
+  if (sub.status === "terminated") {
+    throw new ValidationError("Subscriber is terminated", [
+      { path: "", message: "a terminated subscriber cannot pay" },
+    ]);
+  }
+}
+
 /**
- * The link a reminder carries: created by the system for one period, valid a week. Needs the
- * public API URL (`PUBLIC_BASE_URL`); without it the tenant's own `payLinkBase`, if any. `known`:
- * the subscriber and package as the caller holds them, so they are not read again.
+ * Stores a new link (only its secret's hash) and returns it with its token. What it asks for is
+ * worked out when it is opened, from what is owed then.
+ */
+async function storePayLink(
+  deps: ServiceDeps,
+  tenantId: string,
+  subscriberId: string,
+  input: CreatePayLinkInput,
+  invoiceId: string | undefined,
+): Promise<{ link: StoredPayLink; token: string }> {
+  const now = deps.clock.now();
+  const secret = randomBytes(24).toString("base64url");
+  const link: StoredPayLink = {
+    tenantId,
+    secretHash: hashSecret(secret),
+    subscriberId,
+    periods: input.periods,
+    ...(invoiceId === undefined ? {} : { invoiceId }),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + input.expiresInHours * 3_600_000).toISOString(),
+  };
+  await deps.repos.payments.putPayLink(link);
+  return { link, token: `${tenantId}.${secret}` };
+}
+
+/**
+ * What a link asks for now (the rule is `amountToPay` in domain/payments/apply.ts): what is owed on
+ * the subscriber's unpaid invoices (an invoice's own link: on that invoice), else `periods` package
+ * periods; less wallet credit either way.
+ */
+async function amountOwed(
+  deps: ServiceDeps,
+  ctx: LifecycleContext,
+  link: Pick<StoredPayLink, "periods" | "invoiceId">,
+): Promise<{ amount: Money; invoices: Invoice[] }> {
+  const account = await readAccount(deps, ctx, await unpaidInvoices(deps, ctx.sub.tenantId, ctx.sub.id));
+  const currency = ctx.pkg.price.currency;
+  const due = amountToPay({
+    invoices: account.unpaid,
+    invoiceId: link.invoiceId,
+    currency,
+    price: ctx.pkg.price.amount,
+    periods: link.periods,
+    walletBalance: ctx.sub.walletBalance ?? 0,
+  });
+  return { amount: { amount: due.amount, currency }, invoices: due.invoices };
+}
+
+/**
+ * The link a reminder or an invoice carries: created by the system, valid a week (an invoice's: 31
+ * days); for what the subscriber owes when it is opened (one period when no invoice is unpaid), or
+ * an invoice's own link for that invoice. The caller holds the subscriber as just read or written,
+ * so making it reads nothing: one put.
+ * Needs the public API URL (`PUBLIC_BASE_URL`); without it the tenant's own `payLinkBase`, if any.
  */
 export async function reminderPayLink(
   deps: ServiceDeps,
@@ -102,20 +135,23 @@ export async function reminderPayLink(
     readonly id: string;
     readonly notifications?: { readonly payLinkBase?: string | undefined } | undefined;
   },
-  subscriberId: string,
-  known?: PayLinkHolder,
+  subscriber: Pick<Subscriber, "id" | "status">,
+  invoiceId?: string,
 ): Promise<string | undefined> {
   const base = process.env.PUBLIC_BASE_URL;
   if (!base) return tenant.notifications?.payLinkBase;
-  const caller: Caller = { tenantId: tenant.id, role: "owner", actor: { kind: "scheduler", id: "reminder" } };
-  const input = { periods: 1, expiresInHours: 7 * 24 };
   try {
-    const link = known
-      ? await issuePayLink(deps, caller, known, input, base)
-      : await createPayLink(deps, caller, subscriberId, input, base);
-    return link.url;
+    refuseTerminated(subscriber);
+    // An invoice's link outlives its due date and grace; a reminder's is for the days around expiry.
+    const input = { periods: 1, expiresInHours: (invoiceId === undefined ? 7 : 31) * 24 };
+    const { token } = await storePayLink(deps, tenant.id, subscriber.id, input, invoiceId);
+    return payLinkUrl(base, token);
   } catch (error) {
-    deps.logger.warn("no pay link for the reminder", { tenantId: tenant.id, subscriberId, error });
+    deps.logger.warn("no pay link for the reminder", {
+      tenantId: tenant.id,
+      subscriberId: subscriber.id,
+      error,
+    });
     return tenant.notifications?.payLinkBase;
   }
 }
@@ -126,6 +162,8 @@ export interface OpenPayLink {
   readonly pkg: Package;
   readonly link: StoredPayLink;
   readonly amount: Money;
+  /** The unpaid invoices the amount is owed on (none: it buys the link's periods). */
+  readonly invoices: readonly Invoice[];
   readonly gateways: OnlineGateway[];
 }
 
@@ -139,15 +177,27 @@ export async function openPayLink(deps: ServiceDeps, token: string): Promise<Ope
   }
   const ctx = await loadContext(deps, tenantId, link.subscriberId);
   if (ctx.sub.status === "terminated") throw new NotFoundError("This payment link is no longer valid");
-  const configs = await deps.repos.gateways.list(tenantId);
+  const [configs, due] = await Promise.all([deps.repos.gateways.list(tenantId), amountOwed(deps, ctx, link)]);
   return {
     tenant: ctx.tenant,
     subscriber: ctx.sub,
     pkg: ctx.pkg,
     link,
-    amount: amountDue(ctx.pkg.price, link.periods, ctx.sub.walletBalance ?? 0),
+    amount: due.amount,
+    invoices: due.invoices,
     gateways: configs.filter((c) => c.enabled).map((c) => c.gateway),
   };
+}
+
+/** What the gateway shows the payer: the invoices paid, or the package periods bought. */
+export function checkoutDescription(open: Pick<OpenPayLink, "pkg" | "link" | "invoices">): string {
+  if (open.invoices.length > 0) {
+    const numbers = open.invoices.map((i) => i.number);
+    const shown = numbers.length > 3 ? [...numbers.slice(0, 3), `and ${numbers.length - 3} more`] : numbers;
+    return `${open.pkg.name}: invoice${numbers.length === 1 ? "" : "s"} ${shown.join(", ")}`;
+  }
+  const n = open.link.periods;
+  return `${open.pkg.name} (${n} period${n === 1 ? "" : "s"})`;
 }
 
 export function returnUrl(
@@ -173,7 +223,13 @@ export async function startCheckout(
   if (!open.gateways.includes(gateway)) throw new NotFoundError(`${gateway} is not enabled for this ISP`);
   if (open.amount.amount === 0) {
     throw new ValidationError("Nothing to pay", [
-      { path: "", message: "the wallet already covers this renewal" },
+      {
+        path: "",
+        message:
+          open.link.invoiceId === undefined
+            ? "the wallet already covers this renewal"
+            : "the invoice is paid",
+      },
     ]);
   }
   const { module, ctx } = await loadGateway(deps, open.tenant.id, gateway, { forCheckout: true });
@@ -186,7 +242,8 @@ export async function startCheckout(
     subscriberId: open.subscriber.id,
     gateway,
     amount: open.amount,
-    periods: open.link.periods,
+    ...(open.invoices.length > 0 ? {} : { periods: open.link.periods }),
+    ...(open.link.invoiceId === undefined ? {} : { invoiceId: open.link.invoiceId }),
     status: "pending",
     checks: 0,
     nextCheckAt: nextCheckAt(at, 0, now),
@@ -213,7 +270,7 @@ export async function startCheckout(
     const checkout = await module.createCheckout(ctx, {
       paymentId: id,
       amount: open.amount,
-      description: `${open.pkg.name} (${open.link.periods} period${open.link.periods === 1 ? "" : "s"})`,
+      description: checkoutDescription(open),
       customer: { name: open.subscriber.name, phone: open.subscriber.phone, email: open.subscriber.email },
       returnUrl: returnUrl(baseUrl, gateway, open.tenant.id, id),
       notifyUrl: `${baseUrl}/v1/webhooks/${gateway}/${open.tenant.id}`,

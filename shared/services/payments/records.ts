@@ -1,4 +1,4 @@
-import { ValidationError } from "../../domain/errors.js";
+import { ValidationError, VersionConflictError } from "../../domain/errors.js";
 import { newId } from "../../domain/ids.js";
 import type {
   ManualPaymentInput,
@@ -11,6 +11,8 @@ import type { Caller, IdempotencyRequest, ServiceDeps } from "../caller.js";
 import { type Created, found, idempotentCreate } from "../idempotent-create.js";
 import { timelineEvent } from "../timeline.js";
 import { settle } from "./settle.js";
+
+const MAX_SETTLE_ATTEMPTS = 6;
 
 export function listPayments(
   deps: ServiceDeps,
@@ -85,18 +87,27 @@ export async function recordManualPayment(
     idempotency,
     { type: "payment", id },
     async (claim) => {
-      const result = await settle(
-        deps,
-        payment,
-        input.amount,
-        `manual#${id}`,
-        caller.actor,
-        {},
-        {
-          idempotency: claim,
-        },
-      );
-      return result.payment;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await settle(
+            deps,
+            payment,
+            input.amount,
+            `manual#${id}`,
+            caller.actor,
+            {},
+            {
+              idempotency: claim,
+            },
+          );
+          return result.payment;
+        } catch (error) {
+          // Another payment (or a fire) changed the subscriber or an invoice since they were read:
+          // apply this one to what is stored now. The payment itself is new, so nobody else moves it.
+          if (!(error instanceof VersionConflictError) || attempt + 1 >= MAX_SETTLE_ATTEMPTS) throw error;
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+        }
+      }
     },
     (existing) => deps.repos.payments.get(caller.tenantId, existing),
   );

@@ -1,6 +1,7 @@
 import { VersionConflictError } from "../../domain/errors.js";
 import { renew, type Transition } from "../../domain/lifecycle/index.js";
-import { allocate, checkAmount } from "../../domain/payments/allocate.js";
+import { checkAmount } from "../../domain/payments/allocate.js";
+import { applyToAccount } from "../../domain/payments/apply.js";
 import { PaymentAlreadySettledError } from "../../domain/payments/errors.js";
 import type { Money } from "../../domain/schemas/common.js";
 import type { Payment } from "../../domain/schemas/payment.js";
@@ -11,6 +12,7 @@ import type { ServiceDeps } from "../caller.js";
 import { found } from "../idempotent-create.js";
 import { deliver, loadContext, withEffects } from "../lifecycle.js";
 import { timelineEvent } from "../timeline.js";
+import { invoicePaymentEvents, readAccount, unpaidInvoices } from "./account.js";
 import { sendReceipt } from "./receipt.js";
 
 export type SettleOutcome =
@@ -158,9 +160,12 @@ async function applyOnce(
 }
 
 /**
- * The settlement transaction itself: the amount joins the wallet, whole periods renew the
- * subscriber, the rest stays as credit. A payment for a terminated subscriber only credits the
- * wallet (an admin can refund it).
+ * The settlement transaction itself, by the rule in domain/payments/apply.ts: the amount (with
+ * wallet credit) pays the subscriber's unpaid invoices, the invoice it was made for first, then
+ * oldest due first; paying the bill the entitlement waits on renews the subscriber; what is left
+ * buys prepaid periods as before when no invoice stays unpaid, or stays in the wallet. Payment,
+ * invoices, subscriber and timeline commit in one transaction. A payment for a terminated
+ * subscriber renews nothing (an admin can refund what is left).
  */
 export async function settle(
   deps: ServiceDeps,
@@ -176,23 +181,52 @@ export async function settle(
 ): Promise<SettleOutcome> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const ctx = await loadContext(deps, payment.tenantId, payment.subscriberId);
+  const [ctx, listed] = await Promise.all([
+    loadContext(deps, payment.tenantId, payment.subscriberId),
+    unpaidInvoices(deps, payment.tenantId, payment.subscriberId),
+  ]);
+  const account = await readAccount(deps, ctx, listed);
   const walletBefore = ctx.sub.walletBalance ?? 0;
-  const price = ctx.pkg.price.currency === paid.currency ? ctx.pkg.price.amount : 0;
-  const alloc = allocate(paid.amount, walletBefore, price);
+  const renewable = ctx.sub.status !== "terminated";
+  const plan = applyToAccount({
+    paid: paid.amount,
+    walletBefore,
+    currency: paid.currency,
+    invoices: account.unpaid,
+    invoiceId: payment.invoiceId,
+    billing: ctx.pkg.billing.type,
+    price: ctx.pkg.price.currency === paid.currency ? ctx.pkg.price.amount : 0,
+    entitlementBill: account.entitlementBill,
+    renewable,
+    now,
+  });
   let transition: Transition = { subscriber: ctx.sub, events: [], commands: [] };
-  if (alloc.periods > 0 && ctx.sub.status !== "terminated") {
-    transition = renew(ctx.sub, ctx.pkg, ctx.policy, now, actor, alloc.periods);
+  if (plan.periods > 0 && renewable) {
+    const unpaidStarts = plan.unpaid.map((i) => i.period.start);
+    transition = renew(ctx.sub, ctx.pkg, ctx.policy, now, actor, plan.periods, unpaidStarts);
   }
-  const credited =
-    alloc.periods > 0 && ctx.sub.status !== "terminated" ? alloc.walletAfter : walletBefore + paid.amount;
+  const credited = plan.walletAfter;
   const next: StoredSubscriber = {
     ...withEffects(ctx, transition, ctx.pkg, now),
     walletBalance: credited,
     version: ctx.sub.version + 1,
     updatedAt: at,
   };
-  const applied = { periods: transition.events.length > 0 ? alloc.periods : 0, walletAfter: credited };
+  const settledInvoices = plan.settled.map((s) => ({
+    ...s,
+    invoice: { ...s.invoice, version: s.invoice.version + 1, updatedAt: at },
+  }));
+  const paidInto = settledInvoices.map(({ invoice, applied }) => ({
+    invoiceId: invoice.id,
+    number: invoice.number,
+    amount: applied,
+    status: invoice.status === "paid" ? ("paid" as const) : ("partially_paid" as const),
+  }));
+  const applied = {
+    periods: transition.events.length > 0 ? plan.periods : 0,
+    walletAfter: credited,
+    ...(paidInto.length > 0 ? { invoices: paidInto } : {}),
+  };
   const settled: Payment = {
     ...payment,
     ...extra,
@@ -205,13 +239,14 @@ export async function settle(
     version: payment.version + 1,
     updatedAt: at,
   };
+  const invoiceNote = paidInto.length > 0 ? `, ${paidInto.length} invoice(s) paid into` : "";
   const settledEvent = timelineEvent(
     { actor },
     payment.subscriberId,
     at,
     "payment.settled",
     `Payment of ${paid.amount} ${paid.currency} (minor units) settled by ${payment.gateway}: ` +
-      `${applied.periods} period(s), wallet ${walletBefore} -> ${credited}`,
+      `${applied.periods} period(s)${invoiceNote}, wallet ${walletBefore} -> ${credited}`,
     {
       paymentId: payment.id,
       gateway: payment.gateway,
@@ -220,10 +255,12 @@ export async function settle(
       periods: applied.periods,
       walletBefore,
       walletAfter: credited,
+      ...(paidInto.length > 0 ? { invoices: paidInto } : {}),
     },
   );
   const events = [
     settledEvent,
+    ...invoicePaymentEvents(actor, settled, settledInvoices, at),
     ...transition.events.map((e) =>
       timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
     ),
@@ -235,6 +272,13 @@ export async function settle(
     subscriber: { current: ctx.sub, next, events },
     idempotency: options.idempotency,
     gatewayEvent: options.gatewayEvent,
+    invoices: plan.settled.map((s, i) => ({
+      current: found(
+        account.unpaid.find((u) => u.id === s.invoice.id),
+        `Invoice ${s.invoice.id}`,
+      ),
+      next: settledInvoices[i]?.invoice ?? s.invoice,
+    })),
   });
   deps.logger.info("payment settled", {
     tenantId: payment.tenantId,
@@ -242,6 +286,7 @@ export async function settle(
     paymentId: payment.id,
     gateway: payment.gateway,
     periods: applied.periods,
+    invoices: paidInto.length,
   });
   deps.metrics?.count("PaymentsSettled", 1, { tenantId: payment.tenantId, gateway: payment.gateway });
   // The restore command is in the subscriber's outbox: hand it to the site queue now (the sweep
