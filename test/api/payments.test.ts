@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCloud } from "../../shared/local/cloud.js";
+import { reminderPayLink } from "../../shared/services/payments/pay-links.js";
 import { sweepPendingPayments } from "../../shared/services/payments/sweep.js";
 import { call, createWorld, startTestCloud, type TenantWorld, tenantItems } from "../support/api.js";
 import {
@@ -9,6 +10,7 @@ import {
   freshSubscriber as freshSubscriberOf,
   gatewaysOf,
   later,
+  paymentsOf,
   payThrough,
   timelineTypes,
 } from "../support/payments.js";
@@ -174,6 +176,64 @@ describe("pay link with each gateway's stand-in", () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("not valid");
   });
+});
+
+describe("paying invoices through a gateway", () => {
+  async function bill(id: string, amount: number, day: string) {
+    const res = await call(cloud, "POST", `/v1/subscribers/${id}/invoices`, {
+      token: world.keys.billing,
+      body: {
+        lines: [{ kind: "adjustment", description: `Installation ${day}`, amount }],
+        period: { start: `${day}T00:00:00.000Z`, end: `${day}T23:59:59.000Z` },
+        dueAt: `${day}T12:00:00.000Z`,
+        notify: false,
+      },
+    });
+    expect(res.status).toBe(201);
+    return res.json as { id: string; number: string; total: number };
+  }
+
+  const invoiceOf = async (invoiceId: string) =>
+    (await call(cloud, "GET", `/v1/invoices/${invoiceId}`, { token: world.keys.readonly })).json;
+
+  it("an invoice's own link pays that invoice; a subscriber's link asks for what is still owed", async () => {
+    const id = await freshSubscriber();
+    const before = await subscriber(id);
+    const older = await bill(id, 20_000, "2026-01-05");
+    const newer = await bill(id, 30_000, "2026-01-06");
+    const tenant = await cloud.deps.repos.tenants.get(world.tenantId);
+    if (!tenant) throw new Error("no tenant");
+    const own = await reminderPayLink(cloud.deps, tenant, id, newer.id);
+    if (!own) throw new Error("no invoice link");
+    const page = await (await fetch(own)).text();
+    expect(page).toContain("300.00");
+    expect(page).toContain(newer.number);
+
+    const { page: result } = await payThrough(own, "bkash");
+
+    expect(result).toContain("Payment received");
+    expect(await invoiceOf(newer.id)).toMatchObject({ status: "paid", amountPaid: 30_000 });
+    expect(await invoiceOf(older.id)).toMatchObject({ status: "open", amountPaid: 0 });
+    const link = await createPayLink(cloud, world, id);
+    expect(link.amount).toEqual({ amount: 20_000, currency: "BDT" });
+    await payThrough(link.url, "razorpay");
+    expect(await invoiceOf(older.id)).toMatchObject({ status: "paid", amountPaid: 20_000 });
+    // Those bills were not the ones the entitlement waits on: the paid-until instant is as it was.
+    const after = await subscriber(id);
+    expect(after.expiresAt).toBe(before.expiresAt);
+    expect(after.walletBalance ?? 0).toBe(0);
+    const payments = await paymentsOf(cloud, world, id);
+    expect(
+      payments.map((p: { applied: { invoices: { invoiceId: string }[] } }) => p.applied.invoices),
+    ).toEqual([
+      [expect.objectContaining({ invoiceId: older.id, amount: 20_000, status: "paid" })],
+      [expect.objectContaining({ invoiceId: newer.id, amount: 30_000, status: "paid" })],
+    ]);
+    const types = await timelineTypes(cloud, world, id);
+    expect(types.filter((t) => t === "invoice.paid")).toHaveLength(2);
+    // Nothing is owed any more: a link goes back to buying periods.
+    expect((await createPayLink(cloud, world, id)).amount).toEqual({ amount: 50_000, currency: "BDT" });
+  }, 30_000);
 });
 
 describe("exactly once", () => {
