@@ -273,7 +273,12 @@ describe("a postpaid subscriber who does not pay", () => {
     });
     const renewed = events.filter((e) => e.type === "subscriber.renewed");
     expect(renewed).toHaveLength(1);
-    expect(renewed[0]?.data).toMatchObject({ statusBefore: "suspended", statusAfter: "active" });
+    expect(renewed[0]?.data).toMatchObject({
+      statusBefore: "suspended",
+      statusAfter: "active",
+      paymentId: payment.id,
+      invoiceId: invoice?.id,
+    });
   });
 });
 

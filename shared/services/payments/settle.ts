@@ -239,6 +239,10 @@ export async function settle(
     version: payment.version + 1,
     updatedAt: at,
   };
+  // The invoice whose payment renewed the subscriber, named on the renewal.
+  const bill = plan.entitlementBillPaid
+    ? settledInvoices.find((s) => s.invoice.period.start === account.entitlementBill?.periodStart)
+    : undefined;
   const invoiceNote = paidInto.length > 0 ? `, ${paidInto.length} invoice(s) paid into` : "";
   const settledEvent = timelineEvent(
     { actor },
@@ -262,7 +266,11 @@ export async function settle(
     settledEvent,
     ...invoicePaymentEvents(actor, settled, settledInvoices, at),
     ...transition.events.map((e) =>
-      timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, e.data),
+      timelineEvent({ actor: e.actor }, next.id, e.at, e.type, e.summary, {
+        ...e.data,
+        paymentId: payment.id,
+        ...(bill ? { invoiceId: bill.invoice.id } : {}),
+      }),
     ),
   ];
   await deps.repos.payments.settle({
