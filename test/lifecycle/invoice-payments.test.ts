@@ -4,13 +4,16 @@ import { createDynamoRepositories } from "../../shared/adapters/dynamodb/reposit
 import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
 import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
 import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
+import { newId } from "../../shared/domain/ids.js";
 import { MAX_INVOICES_PER_PAYMENT } from "../../shared/domain/payments/apply.js";
+import type { Payment } from "../../shared/domain/schemas/payment.js";
 import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
 import { createLogger } from "../../shared/logger.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { handleFire, scheduledFire } from "../../shared/services/lifecycle.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { recordManualPayment } from "../../shared/services/payments/records.js";
+import { applyVerdict } from "../../shared/services/payments/settle.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { createWorld, packageBody, subscriberBody, type TenantWorld } from "../support/api.js";
 import { seedInvoice } from "../support/invoices.js";
@@ -147,6 +150,51 @@ describe("paying a postpaid invoice", () => {
     expect(count(events, "subscriber.renewed")).toBe(1);
     const paidInto = payments.flatMap((p) => p.applied?.invoices ?? []);
     expect(paidInto.reduce((sum, i) => sum + i.amount, 0)).toBe(total);
+  });
+
+  it("never overpays when gateway confirmations of different payments race for one invoice", async () => {
+    const { world, id, total } = await invoicedPostpaid("gateway race");
+    const when = "2026-04-03T06:00:00.000Z";
+    const orders = await Promise.all(
+      (["bkash", "nagad", "sslcommerz", "razorpay"] as const).map(async (gateway) => {
+        const payment: Payment = {
+          id: newId("payment"),
+          tenantId: world.tenantId,
+          subscriberId: id,
+          gateway,
+          amount: { amount: total, currency: "BDT" },
+          status: "pending",
+          createdAt: when,
+          updatedAt: when,
+          version: 1,
+        };
+        await repos.payments.create(payment, []);
+        return payment;
+      }),
+    );
+
+    const outcomes = await Promise.all(
+      orders.map((p) =>
+        applyVerdict(
+          at(when),
+          p,
+          { status: "completed", gatewayTxnId: `TX-${p.id}`, amount: p.amount, paymentId: p.id },
+          { kind: "gateway", id: p.gateway },
+          p,
+        ),
+      ),
+    );
+
+    expect(outcomes.map((o) => o.outcome)).toEqual(["settled", "settled", "settled", "settled"]);
+    const invoice = await repos.invoices.getForPeriod(world.tenantId, id, APRIL);
+    expect(invoice).toMatchObject({ amountPaid: total, status: "paid" });
+    expect((await stored(world, id)).walletBalance).toBe(3 * total);
+    expect(count(await timeline(world, id), "invoice.paid")).toBe(1);
+    // Every minor unit is accounted for once: what the invoice took plus the wallet is what was paid.
+    const taken = outcomes
+      .flatMap((o) => o.payment.applied?.invoices ?? [])
+      .reduce((sum, i) => sum + i.amount, 0);
+    expect(taken).toBe(total);
   });
 
   it(`settles at most ${MAX_INVOICES_PER_PAYMENT} invoices in one transaction, oldest due first`, async () => {
