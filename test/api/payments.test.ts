@@ -203,7 +203,7 @@ describe("paying invoices through a gateway", () => {
     const newer = await bill(id, 30_000, "2026-01-06");
     const tenant = await cloud.deps.repos.tenants.get(world.tenantId);
     if (!tenant) throw new Error("no tenant");
-    const own = await reminderPayLink(cloud.deps, tenant, id, newer.id);
+    const own = await reminderPayLink(cloud.deps, tenant, before, newer.id);
     if (!own) throw new Error("no invoice link");
     const page = await (await fetch(own)).text();
     expect(page).toContain("300.00");

@@ -5,6 +5,7 @@ import { createGatewayDirectory } from "../../shared/adapters/gateways/directory
 import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
 import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
 import { newId } from "../../shared/domain/ids.js";
+import { toOutboundEvent } from "../../shared/domain/outbound-events/catalogue.js";
 import { MAX_INVOICES_PER_PAYMENT } from "../../shared/domain/payments/apply.js";
 import type { Payment } from "../../shared/domain/schemas/payment.js";
 import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
@@ -117,7 +118,7 @@ describe("paying a postpaid invoice", () => {
     expect((await stored(world, id)).walletBalance).toBe(0);
   });
 
-  it("waits in the wallet when paid in advance, before any invoice is open", async () => {
+  it("waits in the wallet when paid in advance, until the next invoice takes it (invoice.paid)", async () => {
     const world = await createWorld(at(JOINED), "advance");
     const pkg = await createPackage(at(JOINED), world.owner, {
       ...packageBody(),
@@ -127,10 +128,24 @@ describe("paying a postpaid invoice", () => {
     const id = (await createSubscriber(at(JOINED), world.owner, body)).resource.id;
     const before = await stored(world, id);
 
-    const payment = await pay(world, id, 30_000, "2026-03-15T06:00:00Z");
+    const payment = await pay(world, id, 100_000, "2026-03-15T06:00:00Z");
 
-    expect(payment.applied).toEqual({ periods: 0, walletAfter: 30_000 });
-    expect(await stored(world, id)).toMatchObject({ expiresAt: before.expiresAt, walletBalance: 30_000 });
+    expect(payment.applied).toEqual({ periods: 0, walletAfter: 100_000 });
+    expect(await stored(world, id)).toMatchObject({ expiresAt: before.expiresAt, walletBalance: 100_000 });
+    // The first invoice (22 of 31 March days and April) takes it when it is made, paid in full.
+    await fireNext(world, id);
+    const invoice = await repos.invoices.getForPeriod(world.tenantId, id, APRIL);
+    expect(invoice).toMatchObject({ total: 85_484, amountPaid: 85_484, status: "paid" });
+    expect(await stored(world, id)).toMatchObject({
+      walletBalance: 14_516,
+      expiresAt: "2026-05-08T18:00:00.000Z",
+    });
+    const paid = (await timeline(world, id)).filter((e) => e.type === "invoice.paid");
+    expect(paid).toHaveLength(1);
+    expect(toOutboundEvent(world.tenantId, paid[0] as TimelineEvent)).toMatchObject({
+      type: "invoice.paid",
+      data: { invoiceId: invoice?.id, amount: { amount: 85_484, currency: "BDT" } },
+    });
   });
 
   it("never overpays when payments race for the same invoice: the excess lands in the wallet", async () => {

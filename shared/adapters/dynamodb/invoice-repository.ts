@@ -5,9 +5,10 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type InvoiceCreatedBy, invoiceCreatedEvent } from "../../domain/billing/invoice-created.js";
+import { type InvoiceCreatedBy, invoiceNumberedEvents } from "../../domain/billing/invoice-created.js";
 import { ConflictError, VersionConflictError } from "../../domain/errors.js";
 import { IdempotencyKeyClaimed } from "../../domain/idempotency.js";
 import { formatInvoiceNumber, type Invoice, type NewInvoice } from "../../domain/schemas/invoice.js";
@@ -349,20 +350,25 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     );
     const pending = (out.Items ?? []).map((item) => toRecord<PendingInvoice>(item));
     const numbered = new Map<string, Invoice>();
-    const items = pending.flatMap((p, i) => {
-      const invoice = numberInvoice(p.invoice, lease.last + 1 + i);
-      numbered.set(invoice.id, invoice);
-      const event = invoiceCreatedEvent(p.createdBy, invoice);
-      return [
+    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [];
+    for (const p of pending) {
+      const invoice = numberInvoice(p.invoice, lease.last + 1 + numbered.size);
+      const writes = [
         this.invoicePut(invoice),
         this.pendingDelete(invoice),
-        this.subscribers.eventItem(tenantId, { ...event, version: p.version }).item,
+        ...invoiceNumberedEvents(p.createdBy, invoice).map(
+          (event) => this.subscribers.eventItem(tenantId, { ...event, version: p.version }).item,
+        ),
       ];
-    });
+      // DynamoDB's 100 items a transaction, the lease's release included: the rest wait their turn.
+      if (items.length + writes.length > 99) break;
+      items.push(...writes);
+      numbered.set(invoice.id, invoice);
+    }
     try {
       await this.doc.send(
         new TransactWriteCommand({
-          TransactItems: [this.leaseRelease(tenantId, lease, lease.last + pending.length), ...items],
+          TransactItems: [this.leaseRelease(tenantId, lease, lease.last + numbered.size), ...items],
         }),
       );
       return numbered;

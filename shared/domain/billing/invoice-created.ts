@@ -49,3 +49,34 @@ export function invoiceCreatedEvent(by: InvoiceCreatedBy, invoice: Invoice): Tim
     },
   };
 }
+
+/**
+ * `invoice.paid` for an invoice the wallet paid in full when it was made (a payment's own are in
+ * services/payments/account.ts): the public event fires whenever an invoice becomes paid.
+ */
+export function invoicePaidOnCreationEvent(actor: Actor, invoice: Invoice): TimelineEvent {
+  return {
+    id: newId("event", Date.parse(invoice.createdAt)),
+    subscriberId: invoice.subscriberId,
+    at: invoice.createdAt,
+    type: "invoice.paid",
+    summary: `Invoice ${invoice.number} paid from the wallet: ${money(invoice.total, invoice.currency)}`,
+    actor,
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      amount: { amount: invoice.total, currency: invoice.currency },
+      amountPaid: invoice.amountPaid,
+      total: invoice.total,
+      by: "wallet",
+    },
+  };
+}
+
+/** The events an invoice's numbering writes: created, and paid when the wallet covered it all. */
+export function invoiceNumberedEvents(by: InvoiceCreatedBy, invoice: Invoice): TimelineEvent[] {
+  const created = invoiceCreatedEvent(by, invoice);
+  return invoice.status === "paid" && invoice.amountPaid > 0
+    ? [created, invoicePaidOnCreationEvent(by.actor, invoice)]
+    : [created];
+}
