@@ -21,9 +21,9 @@ export interface Account {
 }
 
 /**
- * Reads the subscriber's unpaid invoices, and the invoice of the bill its entitlement waits on by
- * its period key (a consistent read: an invoice made a moment ago is never missed, however the
- * index lags).
+ * Completes the subscriber's unpaid invoices (as listed from the index) with the invoice of the bill
+ * its entitlement waits on, read by its period key (a consistent read: an invoice made a moment ago
+ * is never missed, however the index lags), unless the subscriber shows it cannot exist yet.
  */
 export async function readAccount(
   deps: ServiceDeps,
@@ -34,6 +34,14 @@ export async function readAccount(
   if (sub.expiresAt === undefined) return { unpaid };
   const periodStart = invoicePeriodStartForDue(pkg, policy, new Date(sub.expiresAt)).toISOString();
   const listed = unpaid.find((i) => i.period.start === periodStart);
+  // A prepaid chain has not invoiced the period at `expiresAt` while `billedThrough` (read
+  // consistently with the subscriber) has not passed it: no read needed on the payment's path.
+  const unbilled =
+    pkg.billing.type === "prepaid" &&
+    (sub.billedThrough === undefined || Date.parse(sub.billedThrough) <= Date.parse(periodStart));
+  if (!listed && unbilled) {
+    return { unpaid, entitlementBill: { periodStart, dueAt: sub.expiresAt, invoiced: false } };
+  }
   const bill = listed ?? (await deps.repos.invoices.getForPeriod(sub.tenantId, sub.id, periodStart));
   const withBill = bill && !listed && isUnpaid(bill) ? [...unpaid, bill] : unpaid;
   return {
