@@ -201,7 +201,10 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
       keys.tenantPk(tenantId),
       keys.invoicePendingSk(invoiceId),
     );
-    return pending ? this.numbered(pending.invoice) : undefined;
+    if (pending) return this.numbered(pending.invoice);
+    // Numbered between the two reads: the numbering stores the invoice and deletes its pending item
+    // in one transaction, so it is there now (or there is no such invoice).
+    return this.read<Invoice>(keys.tenantPk(tenantId), keys.invoiceSk(invoiceId));
   }
 
   async getForPeriod(
