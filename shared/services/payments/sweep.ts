@@ -32,7 +32,7 @@ export async function sweepPendingPayments(deps: ServiceDeps, limit = 200): Prom
   for (const item of due) {
     try {
       const payment = await deps.repos.payments.get(item.tenantId, item.paymentId);
-      if (!payment || payment.status !== "pending" || payment.gateway === "manual") continue;
+      if (payment?.status !== "pending" || payment.gateway === "manual") continue;
       const outcome = await checkOne(deps, payment, now);
       if (outcome === "settled") settled++;
       else if (outcome === "closed") closed++;
