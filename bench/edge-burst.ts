@@ -186,28 +186,10 @@ async function main(): Promise<void> {
 
     // --- the raw limit: same NAS, same concurrency, sessions back online ---------------------
     connectAll();
-    const raw = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(here, "edge-burst.ts"),
-        "--raw-client",
-        String(radiusPort),
-        String(CONCURRENCY),
-      ],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, [SECRET_ENV]: secret, EDGE_BURST_NAMES: String(COMMANDS) },
-      },
-    );
-    children.push(raw);
-    let rawOut = "";
-    raw.stdout?.on("data", (d: Buffer) => {
-      rawOut += d.toString();
+    const rawFigures = await peer(children, ["--raw-client", String(radiusPort), String(CONCURRENCY)], {
+      [SECRET_ENV]: secret,
+      EDGE_BURST_NAMES: String(COMMANDS),
     });
-    await exited(raw);
-    const rawFigures: unknown = JSON.parse(rawOut.trim().split("\n").pop() ?? "{}");
     const rawPerSecond = Number(Reflect.get(Object(rawFigures), "per_s"));
     const perSecond = COMMANDS / drainSeconds;
 
@@ -219,28 +201,14 @@ async function main(): Promise<void> {
       const entries = Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: results }));
       await client.send(new SendMessageBatchCommand({ QueueUrl: floorCommands, Entries: entries }));
     });
-    const floor = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(here, "edge-burst.ts"),
-        "--sqs-floor",
-        sqs.endpoint,
-        floorCommands,
-        floorEvents,
-        String(COMMANDS),
-        String(Math.ceil(CONCURRENCY / 10)),
-      ],
-      { stdio: ["ignore", "pipe", "inherit"], env: process.env },
-    );
-    children.push(floor);
-    let floorOut = "";
-    floor.stdout?.on("data", (d: Buffer) => {
-      floorOut += d.toString();
-    });
-    await exited(floor);
-    const floorFigures: unknown = JSON.parse(floorOut.trim().split("\n").pop() ?? "{}");
+    const floorFigures = await peer(children, [
+      "--sqs-floor",
+      sqs.endpoint,
+      floorCommands,
+      floorEvents,
+      String(COMMANDS),
+      String(Math.ceil(CONCURRENCY / 10)),
+    ]);
     const floorPerSecond = Number(Reflect.get(Object(floorFigures), "per_s"));
 
     process.stderr.write(
@@ -276,6 +244,25 @@ async function main(): Promise<void> {
     await sqs.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** This bench in another mode (a peer), in a process of its own; its last line of figures. */
+async function peer(
+  children: ChildProcess[],
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<unknown> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "edge-burst.ts"), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  await exited(child);
+  return JSON.parse(out.trim().split("\n").pop() ?? "{}");
 }
 
 /** The raw limit, in its own process like the agent: Disconnect-Request per user, nothing else. */

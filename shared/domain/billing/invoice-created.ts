@@ -26,27 +26,35 @@ export function invoiceCreatedEvent(by: InvoiceCreatedBy, invoice: Invoice): Tim
   const period = { start: new Date(invoice.period.start), end: new Date(invoice.period.end) };
   const paid =
     invoice.amountPaid > 0 ? `, ${money(invoice.amountPaid, invoice.currency)} from the wallet` : "";
+  const summary = `Invoice ${invoice.number} for ${periodLabel(period, timeZone)}: ${money(invoice.total, invoice.currency)}${paid}, due ${invoice.dueAt}${note ? `: ${note}` : ""}`;
+  return atCreation(invoice, actor, "invoice.created", summary, {
+    invoiceId: invoice.id,
+    number: invoice.number,
+    amount: { amount: invoice.total, currency: invoice.currency },
+    amountPaid: invoice.amountPaid,
+    status: invoice.status,
+    dueAt: invoice.dueAt,
+    period: invoice.period,
+    ...(note ? { note } : {}),
+  });
+}
+
+/** A timeline event of the invoice's own making: at its creation, for its subscriber. */
+function atCreation(
+  invoice: Invoice,
+  actor: Actor,
+  type: string,
+  summary: string,
+  data: Record<string, unknown>,
+): TimelineEvent {
   return {
     id: newId("event", Date.parse(invoice.createdAt)),
     subscriberId: invoice.subscriberId,
     at: invoice.createdAt,
-    type: "invoice.created",
-    summary:
-      `Invoice ${invoice.number} for ${periodLabel(period, timeZone)}: ${money(invoice.total, invoice.currency)}${paid}, due ${invoice.dueAt}${note ? `: ${note}` : ""}`.slice(
-        0,
-        500,
-      ),
+    type,
+    summary: summary.slice(0, 500),
     actor,
-    data: {
-      invoiceId: invoice.id,
-      number: invoice.number,
-      amount: { amount: invoice.total, currency: invoice.currency },
-      amountPaid: invoice.amountPaid,
-      status: invoice.status,
-      dueAt: invoice.dueAt,
-      period: invoice.period,
-      ...(note ? { note } : {}),
-    },
+    data,
   };
 }
 
@@ -55,22 +63,15 @@ export function invoiceCreatedEvent(by: InvoiceCreatedBy, invoice: Invoice): Tim
  * services/payments/account.ts): the public event fires whenever an invoice becomes paid.
  */
 export function invoicePaidOnCreationEvent(actor: Actor, invoice: Invoice): TimelineEvent {
-  return {
-    id: newId("event", Date.parse(invoice.createdAt)),
-    subscriberId: invoice.subscriberId,
-    at: invoice.createdAt,
-    type: "invoice.paid",
-    summary: `Invoice ${invoice.number} paid from the wallet: ${money(invoice.total, invoice.currency)}`,
-    actor,
-    data: {
-      invoiceId: invoice.id,
-      number: invoice.number,
-      amount: { amount: invoice.total, currency: invoice.currency },
-      amountPaid: invoice.amountPaid,
-      total: invoice.total,
-      by: "wallet",
-    },
-  };
+  const summary = `Invoice ${invoice.number} paid from the wallet: ${money(invoice.total, invoice.currency)}`;
+  return atCreation(invoice, actor, "invoice.paid", summary, {
+    invoiceId: invoice.id,
+    number: invoice.number,
+    amount: { amount: invoice.total, currency: invoice.currency },
+    amountPaid: invoice.amountPaid,
+    total: invoice.total,
+    by: "wallet",
+  });
 }
 
 /** The events an invoice's numbering writes: created, and paid when the wallet covered it all. */
