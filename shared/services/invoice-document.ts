@@ -78,6 +78,7 @@ export function invoiceDocument({ invoice, tenant, subscriber }: InvoiceDocument
   const balance = invoice.status === "void" ? 0 : Math.max(0, invoice.total - invoice.amountPaid);
   const due = lastDay(invoice.dueAt, zone);
   const taxLine = invoice.lines.find((l) => l.kind === "tax");
+  const credited = (invoice.creditNotes ?? []).reduce((sum, note) => sum + note.amount, 0);
   const present = (values: readonly (string | undefined)[]) =>
     values.filter((v): v is string => v !== undefined && v.trim() !== "");
   return {
@@ -109,6 +110,16 @@ export function invoiceDocument({ invoice, tenant, subscriber }: InvoiceDocument
         value: `${formatDate(invoice.period.start, zone)} to ${lastDay(invoice.period.end, zone)}`,
       },
       { label: "Due by", value: due },
+      // What an admin did to it, by date; their reasons are internal notes and stay off the page.
+      ...(invoice.voided ? [{ label: "Cancelled", value: formatDate(invoice.voided.at, zone) }] : []),
+      ...(invoice.markedPaid
+        ? [
+            {
+              label: "Payment received",
+              value: `${money(invoice.markedPaid.amount)} on ${formatDate(invoice.markedPaid.at, zone)}`,
+            },
+          ]
+        : []),
     ],
     lines: invoice.lines
       .filter((l) => l.kind !== "tax")
@@ -120,6 +131,7 @@ export function invoiceDocument({ invoice, tenant, subscriber }: InvoiceDocument
         : []),
       { label: "Total", value: money(invoice.total), strong: true },
       { label: "Paid", value: money(invoice.amountPaid) },
+      ...(credited > 0 ? [{ label: "Credited to your account", value: money(credited) }] : []),
       { label: "Balance due", value: money(balance), strong: true },
     ],
     note:

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { newId } from "../../../shared/domain/ids.js";
 import { invoicePage } from "../../../shared/http/invoice-pages.js";
 import { invoiceDocument } from "../../../shared/services/invoice-document.js";
 import { fullBranding, sampleInvoice, sampleTenant } from "./invoice-samples.js";
@@ -114,6 +115,57 @@ describe("invoice page", () => {
     expect(text).toContain("Void");
     expect(text).toContain("Balance due 0.00 BDT");
     expect(text).toContain("nothing is owed");
+  });
+
+  it("shows a cancellation, a payment received outside the system and credit notes, never their reasons", () => {
+    const actor = { kind: "api-key" as const, id: "key_admin" };
+    const base = sampleInvoice({ status: "paid" });
+    const doc = invoiceDocument({
+      invoice: {
+        ...base,
+        amountPaid: base.total,
+        markedPaid: {
+          at: "2026-03-05T06:00:00Z",
+          actor,
+          reason: "cash at the office, receipt 118",
+          amount: 50_000,
+        },
+        creditNotes: [
+          {
+            id: newId("creditNote"),
+            amount: 10_000,
+            at: "2026-03-06T06:00:00Z",
+            actor,
+            reason: "outage refund",
+          },
+          { id: newId("creditNote"), amount: 2_550, at: "2026-03-07T06:00:00Z", actor, reason: "goodwill" },
+        ],
+      },
+      tenant: sampleTenant(),
+      subscriber,
+    });
+    const html = invoicePage(doc, { pdfUrl: PDF_URL });
+    const text = visibleText(html);
+    expectNoPlaceholders(html);
+    expect(text).toContain("Payment received 500.00 BDT on 5 March 2026");
+    expect(text).toContain("Credited to your account 125.50 BDT");
+    for (const reason of ["receipt 118", "outage refund", "goodwill"]) expect(text).not.toContain(reason);
+
+    const voided = visibleText(
+      invoicePage(
+        invoiceDocument({
+          invoice: sampleInvoice({
+            status: "void",
+            voided: { at: "2026-03-04T06:00:00Z", actor, reason: "billed twice" },
+          }),
+          tenant: sampleTenant(),
+          subscriber,
+        }),
+        { pdfUrl: PDF_URL },
+      ),
+    );
+    expect(voided).toContain("Cancelled 4 March 2026");
+    expect(voided).not.toContain("billed twice");
   });
 
   it("escapes every value it shows", () => {
