@@ -192,22 +192,31 @@ describe("agent crash safety", () => {
     `ends in exactly the highest version's state after ${KILLS} SIGKILLs (seed ${SEED})`,
     async () => {
       const t0 = Date.now();
-      const bodies: string[] = [];
+      const plan: [Subscriber, number][] = [];
       for (let i = 0; i < COMMANDS; i++) {
         const who = i < SUBSCRIBERS ? (subscribers[i] as Subscriber) : pick(subscribers);
-        bodies.push(commandFor(who, 1 + Math.floor(random() * 8)));
+        plan.push([who, 1 + Math.floor(random() * 8)]);
       }
-      for (let i = bodies.length - 1; i > 0; i--) {
+      for (let i = plan.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
-        [bodies[i], bodies[j]] = [bodies[j] as string, bodies[i] as string];
+        [plan[i], plan[j]] = [plan[j] as [Subscriber, number], plan[i] as [Subscriber, number]];
       }
-      // A third arrive later (SQS delays), so the kills land while work is still coming in.
-      await sendBodies(queues.client, queues.commandsUrl, bodies, () =>
-        random() < 0.33 ? Math.floor(random() * 12) : 0,
-      );
+      // The commands arrive in waves, one before each agent starts, so every kill lands while work
+      // is still there however fast the agent has become: each wave's commands due up to 10 s later
+      // are held in flight. A third of each wave also arrives later (SQS delays).
+      const waves = KILLS + 1;
+      const sendWave = async (k: number) => {
+        const from = Math.floor((plan.length * k) / waves);
+        const to = Math.floor((plan.length * (k + 1)) / waves);
+        const bodies = plan.slice(from, to).map(([who, version]) => commandFor(who, version));
+        await sendBodies(queues.client, queues.commandsUrl, bodies, () =>
+          random() < 0.33 ? Math.floor(random() * 12) : 0,
+        );
+      };
 
       const atKill: { pending: number; inFlight: number }[] = [];
       for (let k = 0; k < KILLS; k++) {
+        await sendWave(k);
         const agent = startAgent();
         await agent.started;
         await new Promise((resolve) => setTimeout(resolve, 300 + random() * 1_200));
@@ -220,6 +229,7 @@ describe("agent crash safety", () => {
         await agent.exited;
       }
 
+      await sendWave(KILLS);
       const last = startAgent();
       await last.started;
       await until(
