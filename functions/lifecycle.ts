@@ -11,6 +11,7 @@ const FireSchema = z.object({
   dueAt: z.string().min(1),
   version: z.number().int().min(1),
   data: z.record(z.string(), z.unknown()).optional(),
+  packageId: z.string().min(1).optional(),
 });
 
 export async function handler(event: unknown): Promise<{ outcome: string }> {

@@ -18,6 +18,7 @@ const FireSchema = z.object({
   dueAt: z.string().min(1),
   version: z.number().int(),
   data: z.record(z.string(), z.unknown()).optional(),
+  packageId: z.string().min(1).optional(),
 });
 
 const ScheduleBodySchema = z.object({

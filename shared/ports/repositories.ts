@@ -111,6 +111,12 @@ export interface OverdueSubscriber {
   readonly dueAt: string;
 }
 
+export interface SubscriberContextRead {
+  readonly subscriber: StoredSubscriber | undefined;
+  readonly tenant: Tenant | undefined;
+  readonly pkg: Package | undefined;
+}
+
 export interface SubscriberRepository {
   /** Creates the subscriber, reserves its username and writes its first timeline events atomically. */
   create(
@@ -119,6 +125,12 @@ export interface SubscriberRepository {
     options?: WriteOptions,
   ): Promise<void>;
   get(tenantId: string, subscriberId: string): Promise<StoredSubscriber | undefined>;
+  /**
+   * The subscriber with its tenant and, when `packageId` is given, that package, in one strongly
+   * consistent read: the context every state change starts from. The caller checks that the
+   * package read is the subscriber's (a hint may be stale) and reads the right one otherwise.
+   */
+  getWithContext(tenantId: string, subscriberId: string, packageId?: string): Promise<SubscriberContextRead>;
   list(tenantId: string, query: SubscriberListQuery, page: PageRequest): Promise<Page<Subscriber>>;
   /**
    * Stores `next` in place of `current` (the record as read; `next` becomes current.version + 1)

@@ -13,6 +13,11 @@ export interface ScheduledFire {
   /** The subscriber version that scheduled it; a fire for an older version is stale. */
   readonly version: number;
   readonly data?: Record<string, unknown>;
+  /**
+   * The package the subscriber was on when it was scheduled: a hint that lets the fire read the
+   * subscriber, tenant and package in one request. Checked against the subscriber, never trusted.
+   */
+  readonly packageId?: string;
 }
 
 export interface SubscriberScheduler {

@@ -37,17 +37,20 @@ export async function loadContext(
   deps: ServiceDeps,
   tenantId: string,
   subscriberId: string,
+  /** The package the subscriber is believed to be on (from a schedule payload): read in the same request. */
+  packageHint?: string,
 ): Promise<LifecycleContext> {
-  const [tenant, sub] = await Promise.all([
-    deps.repos.tenants.get(tenantId),
-    deps.repos.subscribers.get(tenantId, subscriberId),
-  ]);
-  const subscriber = found(sub, `Subscriber ${subscriberId}`);
-  const pkg = found(
-    await deps.repos.packages.get(tenantId, subscriber.packageId),
-    `Package ${subscriber.packageId}`,
-  );
-  const t = found(tenant, `Tenant ${tenantId}`);
+  const read = await deps.repos.subscribers.getWithContext(tenantId, subscriberId, packageHint);
+  const subscriber = found(read.subscriber, `Subscriber ${subscriberId}`);
+  const t = found(read.tenant, `Tenant ${tenantId}`);
+  // A stale hint (the package changed since the schedule was written) costs one more read.
+  const pkg =
+    read.pkg?.id === subscriber.packageId
+      ? read.pkg
+      : found(
+          await deps.repos.packages.get(tenantId, subscriber.packageId),
+          `Package ${subscriber.packageId}`,
+        );
   return { tenant: t, sub: subscriber, pkg, policy: policyFor(t, pkg) };
 }
 
@@ -145,6 +148,7 @@ export function scheduledFire(sub: StoredSubscriber, action: NextAction): Schedu
     dueAt: action.at,
     version: sub.version,
     data: action,
+    packageId: sub.packageId,
   };
 }
 
@@ -165,7 +169,7 @@ export async function handleFire(deps: LifecycleDeps, input: ScheduledFire): Pro
     const now = deps.clock.now();
     let ctx: LifecycleContext;
     try {
-      ctx = await loadContext(deps, input.tenantId, input.subscriberId);
+      ctx = await loadContext(deps, input.tenantId, input.subscriberId, input.packageId);
     } catch (error) {
       if (error instanceof NotFoundError) {
         log.warn("fire for a subscriber that is gone");

@@ -7,16 +7,20 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, VersionConflictError } from "../../domain/errors.js";
+import type { Package } from "../../domain/schemas/package.js";
 import type { Subscriber, SubscriberListQuery } from "../../domain/schemas/subscriber.js";
+import type { Tenant } from "../../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../../domain/schemas/timeline.js";
 import type {
   OverdueSubscriber,
   Page,
   PageRequest,
   StoredSubscriber,
+  SubscriberContextRead,
   SubscriberRepository,
   WriteOptions,
 } from "../../ports/repositories.js";
+import { batchGetConsistent } from "./batch-get.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { queryDueShards } from "./due-index.js";
 import { withIdempotency } from "./idempotency.js";
@@ -69,6 +73,30 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
       }),
     );
     return out.Item ? toRecord<StoredSubscriber>(out.Item) : undefined;
+  }
+
+  async getWithContext(
+    tenantId: string,
+    subscriberId: string,
+    packageId?: string,
+  ): Promise<SubscriberContextRead> {
+    const tenantPk = keys.tenantPk(tenantId);
+    const subscriberPk = keys.subscriberPk(tenantId, subscriberId);
+    const packageSk = packageId === undefined ? undefined : keys.packageSk(packageId);
+    const items = await batchGetConsistent(this.doc, this.tableName, [
+      { PK: subscriberPk, SK: keys.subscriberSk() },
+      { PK: tenantPk, SK: keys.tenantSk() },
+      ...(packageSk === undefined ? [] : [{ PK: tenantPk, SK: packageSk }]),
+    ]);
+    let subscriber: StoredSubscriber | undefined;
+    let tenant: Tenant | undefined;
+    let pkg: Package | undefined;
+    for (const item of items) {
+      if (item.PK === subscriberPk) subscriber = toRecord<StoredSubscriber>(item);
+      else if (item.SK === keys.tenantSk()) tenant = toRecord<Tenant>(item);
+      else if (item.SK === packageSk) pkg = toRecord<Package>(item);
+    }
+    return { subscriber, tenant, pkg };
   }
 
   save(
