@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
@@ -19,6 +19,7 @@ import { createPayLink, startCheckout } from "../shared/services/payments/pay-li
 import { createNas, createSite } from "../shared/services/sites.js";
 import { createSubscriber } from "../shared/services/subscribers.js";
 import { createTenant } from "../shared/services/tenants.js";
+import { childPids, cpuMeter } from "./lib/proc-cpu.js";
 import { profilePhase } from "./lib/profile.js";
 import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
 
@@ -35,7 +36,14 @@ import { emit, percentile, round, runConcurrent } from "./lib/stats.js";
  *
  *   npm run bench -- payment-restore [payments=1000] [concurrency=50] [peer=200]
  *
- * BENCH_CPU_PROFILE=file.cpuprofile profiles the cloud process during the measured webhooks.
+ * Also printed: CPU per webhook of each process (the cloud, DynamoDB Local, the site) over the
+ * measured window, the AWS calls per webhook, the latency's two legs (webhook -> restore command on
+ * the site queue; queue -> router), and what the machine allows: the webhook rate at which its
+ * cores are saturated and, by Little's law, the mean answer time a closed loop of `concurrency`
+ * senders cannot beat at that CPU cost.
+ *
+ * BENCH_CPU_PROFILE=file.cpuprofile profiles the cloud process during the measured webhooks;
+ * BENCH_SITE_CPU_PROFILE=dir writes the site process's profile there.
  */
 if (process.argv[2] === "--site") await runSite(JSON.parse(process.argv[3] ?? "{}"));
 else await main();
@@ -132,7 +140,17 @@ async function main(): Promise<void> {
   };
   const router = spawn(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(import.meta.url), "--site", JSON.stringify(siteOptions)],
+    [
+      // BENCH_SITE_CPU_PROFILE=dir writes the site process's CPU profile there when it exits.
+      ...(process.env.BENCH_SITE_CPU_PROFILE
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SITE_CPU_PROFILE}`]
+        : []),
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "--site",
+      JSON.stringify(siteOptions),
+    ],
     { stdio: ["ignore", "inherit", "inherit", "ipc"], env: process.env },
   );
   const profileOf = new Map<string, string>();
@@ -224,6 +242,7 @@ async function main(): Promise<void> {
   const sentAt = new Map<string, number>();
   const stopProfile = await profilePhase();
   counting = true;
+  const stopCpu = cpuMeter({ cloud: process.pid, dynamodb_local: childPids("java")[0], site: router.pid });
   const started = performance.now();
   const outcomes: Record<string, number> = {};
   const answered = await runConcurrent(PAYMENTS, CONCURRENCY, async (i) => {
@@ -246,6 +265,7 @@ async function main(): Promise<void> {
   const paid = usernames.slice(0, PAYMENTS);
   await waitUntil("all restored", () => paid.every((u) => restoredAt.has(u)), 60_000);
   const drainMs = performance.now() - started;
+  const cpu = stopCpu();
   counting = false;
   await stopProfile();
   const latencies = paid.map((u) => (restoredAt.get(u) ?? Number.NaN) - (sentAt.get(u) ?? Number.NaN));
@@ -285,6 +305,8 @@ async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 
   const p99 = percentile(latencies, 99);
+  const cores = availableParallelism();
+  const cpuPerWebhook = Object.values(cpu).reduce((a, b) => a + b, 0) / PAYMENTS;
   const peerP99 = percentile(peer, 99);
   emit({
     bench: "payment-restore",
@@ -309,6 +331,18 @@ async function main(): Promise<void> {
     peer_p50_ms: round(percentile(peer, 50), 1),
     peer_p99_ms: round(peerP99, 1),
     ratio_p99_vs_peer: round(p99 / peerP99, 2),
+    // CPU per webhook of each process (less sensitive to a busy machine than latency).
+    cpu_ms_per_webhook: {
+      ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v / PAYMENTS, 2)])),
+      total: round(cpuPerWebhook, 2),
+    },
+    // What the machine allows: all processes share `cores`, so webhooks/s cannot exceed
+    // cores / CPU per webhook, and a closed loop of CONCURRENCY senders then waits at least
+    // CONCURRENCY / that rate for each answer on average (Little's law), however fast any part is.
+    cores,
+    webhooks_per_s: round(PAYMENTS / (answeredMs / 1000), 1),
+    saturation_webhooks_per_s: round((cores * 1000) / cpuPerWebhook, 1),
+    closed_loop_mean_answer_floor_ms: round((CONCURRENCY * cpuPerWebhook) / cores, 1),
     aws_calls_per_webhook: Object.fromEntries(
       Object.entries(calls)
         .sort((a, b) => b[1] - a[1])
