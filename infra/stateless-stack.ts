@@ -8,6 +8,7 @@ import type { Construct } from "constructs";
 import {
   AGENT_EVENTS_ENTRY,
   AGENT_EVENTS_QUEUE_URL_ENV,
+  AGENT_ROLE_ID_ENV,
   type ApiFunctionSpec,
   AUTHORIZER_ENTRY,
   BILLING_API_FUNCTION,
@@ -219,6 +220,9 @@ export class StatelessStack extends Stack {
     });
     grantTableAccess(table, this.agentEvents.function, "api");
     this.lifecycle.grantSubscriberChanges(this.agentEvents);
+    // Agents send with per-site STS sessions: each event must come from its own site's session.
+    if (this.edgeAgent)
+      this.agentEvents.function.addEnvironment(AGENT_ROLE_ID_ENV, this.edgeAgent.role.roleId);
     this.agentEventsDrain = scheduleQueueDrain(this, "AgentEventsDrain", {
       consumer: this.agentEvents,
       queue: props.agentEventsQueue,

@@ -67,6 +67,11 @@ export const LIFECYCLE_ENTRY = "functions/lifecycle.ts";
 export const AGENT_EVENTS_ENTRY = "functions/agent-events.ts";
 /** The agent-events queue's URL, read by the drain of AGENT_EVENTS_ENTRY (set by the stack). */
 export const AGENT_EVENTS_QUEUE_URL_ENV = "AGENT_EVENTS_QUEUE_URL";
+/**
+ * The edge-agent role's unique id (AROA...), set where agents get STS sessions: agent events must
+ * then come from the session of the site they name (functions/agent-events.ts).
+ */
+export const AGENT_ROLE_ID_ENV = "AGENT_ROLE_ID";
 /** Every few minutes: overdue actions and undelivered commands. */
 export const SWEEP_ENTRY = "functions/sweep.ts";
 /** Every few minutes: pending payments re-queried at their gateways (minutes, then hours). */

@@ -1,7 +1,8 @@
 import type { SQSEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AgentEvent } from "../../edge-agent/events.js";
 import { processBatch } from "../../functions/agent-events.js";
+import { AGENT_ROLE_ID_ENV } from "../../functions/api/catalog.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
 import { processAgentEvent } from "../../shared/services/agent-events.js";
 import {
@@ -183,4 +184,53 @@ describe("agent events in the cloud", () => {
     });
     expect(timeline.json.items.map((e: { type: string }) => e.type)).toContain("drift.detected");
   }, 20_000);
+
+  it("with agents on STS sessions, takes a site's events only from that site's own session", async () => {
+    const roleId = "AROAEXAMPLEAGENTROLE1";
+    const result = (version: number): AgentEvent => ({
+      type: "result",
+      ...envelope(),
+      nasId: world.nasId,
+      attempt: 1,
+      final: true,
+      result: {
+        commandId: `${world.subscriberId}.v${version}`,
+        subscriberId: world.subscriberId,
+        version,
+        outcome: "verified",
+        at: new Date().toISOString(),
+        observed: { online: true, sessions: 1 },
+      },
+    });
+    const from = (senderId: string | undefined, body: AgentEvent, i: number) => ({
+      messageId: `s${i}`,
+      body: JSON.stringify(body),
+      attributes: senderId === undefined ? {} : { SenderId: senderId },
+    });
+    const own = `${roleId}:${world.tenantId}.${world.siteId}`;
+    const forged = [
+      `${roleId}:${other.tenantId}.${other.siteId}`, // another site's agent
+      `${roleId}:${world.tenantId}.${other.siteId}`,
+      `AROAANOTHERROLE000001:${world.tenantId}.${world.siteId}`, // another role, same session name
+      "AIDAEXAMPLEUSER000001", // an IAM user
+      undefined,
+    ];
+    vi.stubEnv(AGENT_ROLE_ID_ENV, roleId);
+    try {
+      const out = await processBatch({
+        Records: [...forged.map((sender, i) => from(sender, result(70 + i), i)), from(own, result(90), 9)],
+      } as unknown as SQSEvent);
+      expect(out).toEqual({ batchItemFailures: [] });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const timeline = await call(cloud, "GET", `/v1/subscribers/${world.subscriberId}/timeline`, {
+      token: world.keys.readonly,
+    });
+    const versions = timeline.json.items
+      .filter((e: { type: string }) => e.type === "command.verified")
+      .map((e: { data: { version: number } }) => e.data.version);
+    expect(versions).toContain(90);
+    expect(versions.filter((v: number) => v >= 70 && v < 80)).toEqual([]);
+  });
 });

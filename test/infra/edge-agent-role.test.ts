@@ -1,6 +1,7 @@
 import { STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentCredentialIssuerFromEnv } from "../../functions/agent-deps.js";
+import { AGENT_ROLE_ID_ENV } from "../../functions/api/catalog.js";
 import { AGENT_API_FUNCTION } from "../../infra/stateless-stack.js";
 import { StsAgentCredentialIssuer } from "../../shared/adapters/agent-credentials/sts.js";
 import {
@@ -153,5 +154,15 @@ describe("edge-agent role", () => {
     });
     expect(policy.Statement.map((s) => s.Resource)).toEqual([forSite(SITE_A), events]);
     expect(JSON.stringify(policy)).not.toContain(forSite(SITE_B));
+  });
+
+  it("tells the agent-events function the role's id, so each event must come from its own site's session", () => {
+    const fn = dev.stacks.stateless.agentEvents.function;
+    const id = (ref(fn.functionArn) as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const resource = resourcesOfType(dev.stateless, "AWS::Lambda::Function").find((r) => r.logicalId === id);
+    const variables = field(field(resource?.properties, "Environment"), "Variables");
+    expect(field(variables, AGENT_ROLE_ID_ENV)).toEqual({
+      "Fn::GetAtt": [roleResource().logicalId, "RoleId"],
+    });
   });
 });
