@@ -8,9 +8,11 @@ import { GLOBAL_INDEXES } from "../../shared/adapters/dynamodb/table-definition.
  */
 export type TableAccess = "api" | "authenticate" | "agent";
 
-const ITEM_ACTIONS: Record<TableAccess, readonly string[]> = {
+export const ITEM_ACTIONS: Record<TableAccess, readonly string[]> = {
   api: [
     "dynamodb:GetItem",
+    // Hot paths read a few items in one consistent BatchGetItem (adapters/dynamodb/batch-get.ts).
+    "dynamodb:BatchGetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
