@@ -1,8 +1,10 @@
 import * as z from "zod";
+import { creditedAmount } from "../domain/billing/overrides.js";
 import type { Invoice } from "../domain/schemas/invoice.js";
 import { InvoiceListQuerySchema } from "../domain/schemas/invoice-query.js";
 import { type Payment, PaymentListQuerySchema } from "../domain/schemas/payment.js";
 import type { Subscriber } from "../domain/schemas/subscriber.js";
+import type { Actor } from "../domain/schemas/timeline.js";
 import { csvField, csvRecord, csvText, minorToDecimal } from "../http/csv.js";
 import type { Page, PageRequest } from "../ports/repositories.js";
 import type { Caller, ServiceDeps } from "./caller.js";
@@ -12,7 +14,8 @@ import { listInvoices } from "./invoice-reads.js";
  * CSV exports of invoices and payments (`GET /v1/reports/invoices.csv`, `.../payments.csv`): the
  * same filters as the JSON lists, up to `limit` rows a file (default 1000, at most 5000); when more
  * match, the `Next-Cursor` header carries the cursor for the next file. Every amount comes twice:
- * in minor units (`*_minor`, exact) and as a decimal in major units.
+ * in minor units (`*_minor`, exact) and as a decimal in major units. New columns are only ever
+ * appended, so a spreadsheet built on the old ones keeps working.
  */
 const ExportPageShape = {
   limit: z.coerce.number().int().min(1).max(5000).default(1000).meta({ description: "Rows, 1-5000" }),
@@ -79,7 +82,48 @@ const INVOICE_COLUMNS = [
   "total",
   "paid",
   "balance",
+  // What admins' overrides did, for reconciliation: a void, money received outside the system
+  // (part of paid_minor, with no payment record behind it), credit notes (paid money moved back
+  // to the wallet; paid_minor stays as billed). Reasons are people's text: formula-safe.
+  "voided_at",
+  "voided_by",
+  "void_reason",
+  "marked_paid_at",
+  "marked_paid_by",
+  "marked_paid_minor",
+  "marked_paid",
+  "marked_paid_reason",
+  "credit_notes",
+  "credited_minor",
+  "credited",
+  "last_credited_at",
+  "credit_note_reasons",
 ];
+
+/** "api-key:key_01..." / "user:...": who did it, as the timeline's actor says. */
+const actorCell = (actor: Actor | undefined) => csvText(actor && `${actor.kind}:${actor.id}`);
+
+/** The override columns of one invoice, in INVOICE_COLUMNS' order. */
+function overrideCells(i: Invoice): string[] {
+  const notes = i.creditNotes ?? [];
+  const credited = creditedAmount(i);
+  const marked = i.markedPaid;
+  return [
+    csvField(i.voided?.at),
+    actorCell(i.voided?.actor),
+    csvText(i.voided?.reason),
+    csvField(marked?.at),
+    actorCell(marked?.actor),
+    csvField(marked?.amount),
+    csvField(marked && minorToDecimal(marked.amount)),
+    csvText(marked?.reason),
+    csvField(notes.length),
+    csvField(credited),
+    csvField(minorToDecimal(credited)),
+    csvField(notes[notes.length - 1]?.at),
+    csvText(notes.length > 0 ? notes.map((n) => n.reason).join("; ") : undefined),
+  ];
+}
 
 export async function exportInvoices(
   deps: ServiceDeps,
@@ -119,6 +163,7 @@ export async function exportInvoices(
       csvField(minorToDecimal(i.total)),
       csvField(minorToDecimal(i.amountPaid)),
       csvField(minorToDecimal(balance)),
+      ...overrideCells(i),
     ]);
   }
   return { text, nextCursor };

@@ -151,7 +151,8 @@ describe("CSV exports", () => {
       `${invoice.number},${invoice.id},open,${tricky.resource.id},"'=SUM(1,2) ""Rahim"", Jr."`,
     );
     // 500.00 + 15 % tax = 575.00: minor units and decimals.
-    expect(row).toMatch(/,50000,7500,57500,0,57500,575\.00,0\.00,575\.00$/);
+    // No override: the appended override columns are empty (counts and sums zero).
+    expect(row).toMatch(/,50000,7500,57500,0,57500,575\.00,0\.00,575\.00,,,,,,,,,0,0,0\.00,,$/);
   });
 
   it("pages a large export with the Next-Cursor header", async () => {
@@ -166,6 +167,84 @@ describe("CSV exports", () => {
     expect(new Set(all).size).toBe(all.length);
     expect(all).toHaveLength(8);
     expectProblem(await get("/v1/reports/invoices.csv?limit=5001"), 400, ["limit"]);
+  });
+
+  it("shows what overrides did: voids, money marked paid, credit notes, with formula-safe reasons", async () => {
+    const owner = await createSubscriber(cloud.deps, w.owner, subscriberBody(w.packageId, w.siteId));
+    const seed = (month: string, status?: "paid") =>
+      seedInvoice(cloud.deps.repos.invoices, {
+        tenantId: w.tenantId,
+        subscriberId: owner.resource.id,
+        month,
+        dueAt: at(-40 * DAY),
+        ...(status ? { status } : {}),
+      });
+    const [voided, marked, credited] = [
+      await seed("2026-10-05T00:00:00Z"),
+      await seed("2026-11-05T00:00:00Z"),
+      await seed("2026-12-05T00:00:00Z", "paid"),
+    ];
+    const override = async (path: string, body: object) => {
+      const res = await call(cloud, "POST", path, { token: w.keys.billing, body });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+    };
+    await override(`/v1/invoices/${voided.id}/void`, { version: voided.version, reason: "billed twice" });
+    await override(`/v1/invoices/${marked.id}/mark-paid`, {
+      version: marked.version,
+      reason: '=HYPERLINK("http://x","cash, at the office")',
+    });
+    await override(`/v1/invoices/${credited.id}/credit-notes`, {
+      version: credited.version,
+      amount: 10_000,
+      reason: "-5 days",
+    });
+    const after = await cloud.deps.repos.invoices.get(w.tenantId, credited.id);
+    await override(`/v1/invoices/${credited.id}/credit-notes`, {
+      version: after?.version,
+      amount: 2_550,
+      reason: "outage",
+    });
+
+    const res = await get(`/v1/reports/invoices.csv?subscriberId=${owner.resource.id}`);
+    const [header, ...rows] = String(res.body).trim().split("\r\n");
+    const columns = header?.split(",") ?? [];
+    // The original columns keep their places; the new ones follow.
+    expect(columns.slice(0, 19)).toEqual(
+      "number,invoice_id,status,subscriber_id,subscriber_name,username,period_start,period_end,issued_at,due_at,currency,subtotal_minor,tax_minor,total_minor,paid_minor,balance_minor,total,paid,balance".split(
+        ",",
+      ),
+    );
+    expect(columns.slice(19)).toEqual([
+      "voided_at",
+      "voided_by",
+      "void_reason",
+      "marked_paid_at",
+      "marked_paid_by",
+      "marked_paid_minor",
+      "marked_paid",
+      "marked_paid_reason",
+      "credit_notes",
+      "credited_minor",
+      "credited",
+      "last_credited_at",
+      "credit_note_reasons",
+    ]);
+    const row = (id: string) => {
+      const found = rows.find((r) => r.includes(`,${id},`));
+      if (!found) throw new Error(`no row for ${id}`);
+      return found;
+    };
+    const by = `api-key:${w.keyIds.billing}`;
+    const iso = "\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z";
+    expect(row(voided.id)).toMatch(new RegExp(`,void,.*,${iso},${by},billed twice,,,,,,0,0,0\\.00,,$`));
+    expect(row(marked.id)).toMatch(
+      new RegExp(
+        `,paid,.*,,,,${iso},${by},50000,500\\.00,"'=HYPERLINK\\(""http://x"",""cash, at the office""\\)",0,0,0\\.00,,$`,
+      ),
+    );
+    expect(row(credited.id)).toMatch(
+      new RegExp(`,paid,.*,,,,,,,,,2,12550,125\\.50,${iso},'-5 days; outage$`),
+    );
   });
 
   it("exports payments", async () => {
