@@ -205,4 +205,49 @@ describe("package changes mid-cycle", () => {
       credit: 80_000,
     });
   });
+
+  it("bills no upgrade while billing is paused, but still credits a paid-for downgrade", async () => {
+    const id = await subscriber("paused@example.net");
+    const paused = await call(cloud, "POST", `/v1/subscribers/${id}/billing/pause`, {
+      token: world.keys.billing,
+      body: { version: 1, reason: "complimentary month" },
+    });
+    expect(paused.status, JSON.stringify(paused.json)).toBe(200);
+
+    const up = await call(cloud, "PATCH", `/v1/subscribers/${id}`, {
+      token: world.keys.billing,
+      body: { version: paused.json.version, packageId: plus },
+    });
+
+    expect(up.status, JSON.stringify(up.json)).toBe(200);
+    expect(up.json).toMatchObject({ packageId: plus });
+    const invoices = await call(cloud, "GET", `/v1/subscribers/${id}/invoices`, {
+      token: world.keys.readonly,
+    });
+    expect(invoices.json.items).toEqual([]);
+    const events = await timeline(id);
+    expect(events.some((e) => e.type.startsWith("invoice."))).toBe(false);
+    expect(events.find((e) => e.type === "subscriber.package_change_not_billed")?.data).toMatchObject({
+      notBilled: 30_000,
+      billingPaused: true,
+    });
+
+    // A subscriber whose time on the dearer package is paid moves down while paused: credited.
+    const onPlus = (
+      await createSubscriber(cloud.deps, world.owner, subscriberBody(plus, world.siteId, world.nasId))
+    ).resource.id;
+    const pausedPlus = await call(cloud, "POST", `/v1/subscribers/${onPlus}/billing/pause`, {
+      token: world.keys.billing,
+      body: { version: 1, reason: "dispute" },
+    });
+    const down = await call(cloud, "POST", `/v1/subscribers/${onPlus}/actions`, {
+      token: world.keys.billing,
+      body: { action: "change-package", version: pausedPlus.json.version, packageId: world.packageId },
+    });
+    expect(down.status, JSON.stringify(down.json)).toBe(200);
+    expect(down.json).toMatchObject({ packageId: world.packageId, walletBalance: 30_000 });
+    expect(
+      (await timeline(onPlus)).find((e) => e.type === "subscriber.package_change_credited")?.data,
+    ).toMatchObject({ walletCredit: 30_000 });
+  });
 });

@@ -19,7 +19,9 @@ import { money } from "./events.js";
  * proration (the rule is in domain/lifecycle/package-change.ts): an upgrade's difference as an
  * invoice in the same transaction (wallet credit applied, then sent), a downgrade's unused part as
  * wallet credit on the subscriber's next version. Whether a postpaid cycle is billed is read from
- * its invoice, so a cycle never billed is never credited.
+ * its invoice, so a cycle never billed is never credited. While the subscriber's billing is paused
+ * an upgrade makes no invoice (one `subscriber.package_change_not_billed` event says what was not
+ * charged); a downgrade's credit is still given.
  */
 export async function commitPackageChange(
   deps: ServiceDeps,
@@ -68,6 +70,29 @@ export async function commitPackageChange(
       ],
     };
     return commitTransition(deps, ctx, credited, now, to);
+  }
+  if (ctx.sub.billingPause) {
+    // Billing paused: no new charge while it lasts, as for the cycles the chain skips (the change
+    // itself goes through; a downgrade above is still credited, since that is not a charge).
+    const charge = change.charge - change.credit;
+    const unbilled: Transition = {
+      ...transition,
+      events: [
+        ...transition.events,
+        {
+          at: now.toISOString(),
+          type: "subscriber.package_change_not_billed",
+          summary:
+            `Upgrade to ${to.name}: ${money(charge, currency)} for the time left not billed: billing is paused (${ctx.sub.billingPause.reason})`.slice(
+              0,
+              500,
+            ),
+          actor,
+          data: { ...facts, notBilled: charge, billingPaused: true },
+        },
+      ],
+    };
+    return commitTransition(deps, ctx, unbilled, now, to);
   }
   const draft = upgradeInvoice(ctx.sub, from, to, ctx.policy, change, now);
   const wallet = applyWallet(draft, transition.subscriber.walletBalance ?? 0, now);
