@@ -3,7 +3,8 @@ import { sweep } from "../shared/services/lifecycle.js";
 import { functionDeps } from "./deps.js";
 
 /**
- * Runs every few minutes: overdue actions and undelivered commands, found through the due index;
+ * Runs every few minutes: overdue actions, undelivered commands and unsent invoice notices, found
+ * through the due index;
  * and the count of silent edge agents for the operators' alarm. Either failing leaves the other be;
  * a failed count publishes nothing, which the alarm treats as breaching.
  */
@@ -12,6 +13,7 @@ export async function handler(): Promise<{
   delivered: number;
   fired: number;
   failed: number;
+  invoiceNotices: number;
   silentAgents: number | null;
 }> {
   const deps = functionDeps();

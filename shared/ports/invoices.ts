@@ -73,7 +73,7 @@ export interface InvoiceRepository {
   createWithSubscriber(
     invoice: NewInvoice,
     change: NewInvoiceSubscriberChange,
-    options?: { readonly idempotency?: IdempotencyClaim | undefined },
+    options?: InvoiceWriteOptions,
   ): Promise<InvoiceCreation>;
   /**
    * Stores `next` if the stored invoice is still at `current.version`; returns it at the next
@@ -109,6 +109,37 @@ export interface InvoiceRepository {
    * each read consistently from the table (what a payment settles, conditioned on their versions).
    */
   unpaidForSubscriber(tenantId: string, subscriberId: string, limit: number): Promise<Invoice[]>;
+}
+
+export interface InvoiceWriteOptions {
+  readonly idempotency?: IdempotencyClaim | undefined;
+  /**
+   * The invoice owes its subscriber a notice (SMS / e-mail): recorded in the same write, so the
+   * sweep sends it when the writer dies before it could (InvoiceNoticeRepository).
+   */
+  readonly notify?: boolean | undefined;
+}
+
+/** An invoice whose notice is owed. */
+export interface InvoiceNoticeRef {
+  readonly tenantId: string;
+  readonly invoiceId: string;
+}
+
+/**
+ * The notices invoices owe (written with the invoice when `notify` is set). Exactly one sender
+ * sends each: the invoice's writer, or the sweep when the writer died before numbering or sending.
+ */
+export interface InvoiceNoticeRepository {
+  /**
+   * Takes the notice for a few minutes (a lease): true for the one sender that may send it now;
+   * false when it was sent already, is not owed, or another sender holds it.
+   */
+  claim(tenantId: string, invoiceId: string, now: Date): Promise<boolean>;
+  /** Sent (or given up for good): nobody sends it again. */
+  complete(tenantId: string, invoiceId: string): Promise<void>;
+  /** Notices owed since before `cutoff` and not held by a sender, every tenant, oldest first. */
+  overdue(cutoff: string, limit: number): Promise<InvoiceNoticeRef[]>;
 }
 
 export interface ListOptions {

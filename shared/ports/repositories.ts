@@ -11,7 +11,7 @@ import type { Tenant } from "../domain/schemas/tenant.js";
 import type { TimelineEvent } from "../domain/schemas/timeline.js";
 import type { AgentHeartbeatIndex } from "./agent-heartbeats.js";
 import type { InvoiceLinkRepository, ReportRepository, TenantSettingsRepository } from "./billing-views.js";
-import type { InvoiceRepository } from "./invoices.js";
+import type { InvoiceNoticeRepository, InvoiceRepository } from "./invoices.js";
 import type { EventSubscriptionRepository } from "./outbound-events.js";
 import type { SiteAgentRepository } from "./site-agents.js";
 
@@ -306,6 +306,7 @@ export interface Repositories {
   readonly eventSubscriptions: EventSubscriptionRepository;
   /** Invoices, numbered per tenant without gaps; one per subscriber and period. */
   readonly invoices: InvoiceRepository;
+  readonly invoiceNotices: InvoiceNoticeRepository;
   /** Invoice view links (the subscriber's HTML and PDF), report reads and the tenant's branding. */
   readonly invoiceLinks: InvoiceLinkRepository;
   readonly reports: ReportRepository;

@@ -19,6 +19,7 @@ import type { ScheduledFire } from "../ports/scheduler.js";
 import type { ServiceDeps } from "./caller.js";
 import { found } from "./idempotent-create.js";
 import { commitCycleInvoice, commitLapseWithFee } from "./invoices/cycle.js";
+import { sweepInvoiceNotices } from "./invoices/notices.js";
 import { sendReminder } from "./notifications.js";
 import { reminderPayLink } from "./payments/pay-links.js";
 import { timelineEvent } from "./timeline.js";
@@ -223,13 +224,16 @@ export interface SweepReport {
   readonly delivered: number;
   readonly fired: number;
   readonly failed: number;
+  /** Invoice notices whose writer died before sending them, sent now. */
+  readonly invoiceNotices: number;
 }
 
 export const SWEEP_OVERDUE_MS = 2 * 60_000;
 
 /**
  * The safety net behind schedules and the outbox: anything due more than two minutes ago (a lost
- * schedule, a crash between commit and send) is processed now. Reads the due index, never scans.
+ * schedule, a crash between commit and send) is processed now; so are invoices whose writer died
+ * before numbering or sending them (invoices/notices.ts). Reads the due index, never scans.
  */
 export async function sweep(deps: LifecycleDeps, limit = 500): Promise<SweepReport> {
   const now = deps.clock.now();
@@ -258,7 +262,14 @@ export async function sweep(deps: LifecycleDeps, limit = 500): Promise<SweepRepo
       });
     }
   }
-  return { found: overdue.length, delivered, fired, failed };
+  const notices = await sweepInvoiceNotices(deps, limit);
+  return {
+    found: overdue.length,
+    delivered,
+    fired,
+    failed: failed + notices.failed,
+    invoiceNotices: notices.sent,
+  };
 }
 
 /**

@@ -1,8 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLocalDocumentClient } from "../../shared/adapters/dynamodb/client.js";
+import { DynamoInvoiceRepository } from "../../shared/adapters/dynamodb/invoice-repository.js";
+import { CreateInvoiceSchema } from "../../shared/domain/schemas/invoice.js";
 import type { LocalCloud } from "../../shared/local/cloud.js";
+import type { OutgoingMessage } from "../../shared/ports/notifier.js";
+import type { ServiceDeps } from "../../shared/services/caller.js";
+import { createSubscriberInvoice } from "../../shared/services/invoices/on-demand.js";
 import { sweep } from "../../shared/services/lifecycle.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
-import { createWorld, startTestCloud, subscriberBody, type TenantWorld } from "../support/api.js";
+import {
+  call,
+  createWorld,
+  startTestCloud,
+  subscriberBody,
+  type TenantWorld,
+  tenantItems,
+} from "../support/api.js";
 import { later } from "../support/payments.js";
 
 let cloud: LocalCloud;
@@ -36,5 +50,64 @@ describe("the lifecycle sweep", () => {
     expect(sub?.version).toBeGreaterThan(1);
     const timeline = await cloud.deps.repos.subscribers.timeline(world.tenantId, id, { limit: 100 });
     expect(timeline.items.filter((e) => e.type === "subscriber.suspended")).toHaveLength(1);
+  });
+
+  it("numbers and sends, exactly once, an invoice whose writer died before numbering it", async () => {
+    const id = (
+      await createSubscriber(cloud.deps, world.owner, subscriberBody(world.packageId, world.siteId))
+    ).resource.id;
+    const sent: OutgoingMessage[] = [];
+    const original = cloud.deps.notifier.send.bind(cloud.deps.notifier);
+    const send = vi.spyOn(cloud.deps.notifier, "send").mockImplementation(async (message, options) => {
+      sent.push(message);
+      return original(message, options);
+    });
+    // A writer whose process dies as soon as its invoice is stored pending: every call after that
+    // first transaction fails, so it never numbers the invoice nor sends it.
+    const real = createLocalDocumentClient(cloud.dynamoEndpoint);
+    let stored = false;
+    const dying = {
+      send: async (command: unknown) => {
+        if (stored) throw new Error("the writer's process died");
+        const out = await real.send(command as TransactWriteCommand);
+        if (command instanceof TransactWriteCommand) stored = true;
+        return out;
+      },
+    } as unknown as typeof real;
+    const writer: ServiceDeps = {
+      ...cloud.deps,
+      repos: { ...cloud.deps.repos, invoices: new DynamoInvoiceRepository(dying, cloud.tableName) },
+    };
+    const body = CreateInvoiceSchema.parse({
+      lines: [{ kind: "adjustment", description: "Router", amount: 120_000 }],
+    });
+    await expect(createSubscriberInvoice(writer, world.owner, id, body)).rejects.toThrow("died");
+    const listed = async () =>
+      (await call(cloud, "GET", `/v1/subscribers/${id}/invoices`, { token: world.keys.readonly })).json
+        .items as { id: string; number: string }[];
+    expect(await listed()).toEqual([]);
+
+    // Not yet overdue: the writer might still be at it.
+    await sweep(cloud.deps);
+    expect(sent).toEqual([]);
+    // Minutes later two sweeps run at once: the invoice is numbered and sent once.
+    const future = later(cloud.deps, 3 * 60_000);
+    const reports = await Promise.all([sweep(future), sweep(future)]);
+    await sweep(later(cloud.deps, 10 * 60_000));
+
+    const [invoice] = await listed();
+    expect(invoice?.number).toMatch(/^INV-\d{6}$/);
+    const key = `invoice:${invoice?.id}:sms`;
+    expect(sent.filter((m) => m.idempotencyKey === key)).toHaveLength(1);
+    expect(sent.find((m) => m.idempotencyKey === key)?.body).toContain(invoice?.number);
+    expect(reports.map((r) => r.invoiceNotices).sort()).toEqual([0, 1]);
+    const timeline = await cloud.deps.repos.subscribers.timeline(world.tenantId, id, { limit: 100 });
+    expect(timeline.items.filter((e) => e.type === "invoice.created")).toHaveLength(1);
+    expect(timeline.items.filter((e) => e.type === "invoice.sent")).toHaveLength(1);
+    // Nothing is left owed.
+    const items = await tenantItems(cloud, world.tenantId);
+    expect(items.filter((i) => String(i.SK).startsWith("INVNOTICE#"))).toEqual([]);
+    send.mockRestore();
+    real.destroy();
   });
 });

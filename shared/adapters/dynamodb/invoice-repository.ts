@@ -17,6 +17,7 @@ import {
   type InvoiceCreation,
   type InvoiceRepository,
   type InvoiceSubscriberChange,
+  type InvoiceWriteOptions,
   type ListOptions,
   MAX_INVOICES_PER_BATCH,
   MAX_INVOICES_PER_NUMBERING,
@@ -25,6 +26,7 @@ import {
 import type { IdempotencyClaim, Page, PageRequest } from "../../ports/repositories.js";
 import { batchGetConsistent } from "./batch-get.js";
 import { withIdempotency } from "./idempotency.js";
+import { invoiceNoticePut } from "./invoice-notices.js";
 import { buildInvoiceQuery, invoiceIndexKeys } from "./invoice-query.js";
 import { toRecord } from "./items.js";
 import { keys } from "./keys.js";
@@ -235,15 +237,16 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
 
   /**
    * Two writes. First the invoice, pending (no number yet), with its period item, the
-   * subscriber's change and any idempotency claim: [0] pending, [1] period, [2...] the rest; no
-   * item there is shared with other subscribers, so a burst does not contend. A failed claim
+   * subscriber's change and any idempotency claim: [0] pending, [1] period, [2...] the rest, and
+   * with `notify` the notice it owes (invoice-notices.ts); no item there is shared with other
+   * subscribers, so a burst does not contend. A failed claim
    * outranks everything (a replay), then a taken period (the cycle is billed), then the
    * subscriber's version. Then `numbered`: the pending invoice gets its number.
    */
   async createWithSubscriber(
     invoice: NewInvoice,
     change: NewInvoiceSubscriberChange,
-    options: { readonly idempotency?: IdempotencyClaim | undefined } = {},
+    options: InvoiceWriteOptions = {},
   ): Promise<InvoiceCreation> {
     const { tenantId } = invoice;
     const claim = withIdempotency(this.tableName, tenantId, options.idempotency);
@@ -257,7 +260,13 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
       try {
         await this.doc.send(
           new TransactWriteCommand({
-            TransactItems: [this.pendingPut(pending), this.periodPut(invoice), ...rest.map((g) => g.item)],
+            TransactItems: [
+              this.pendingPut(pending),
+              this.periodPut(invoice),
+              ...rest.map((g) => g.item),
+              // Last, so the indexes above stay as they are; it fails only with the pending item.
+              ...(options.notify ? [invoiceNoticePut(this.tableName, invoice)] : []),
+            ],
           }),
         );
         return { invoice: await this.numbered(invoice), created: true };

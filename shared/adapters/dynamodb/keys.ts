@@ -24,6 +24,7 @@
  * | invoice counter      | T#{t}              | INVSEQ                   | (n: the last invoice number issued)   |
  * | invoice to number    | T#{t}              | INVNEW#{invoiceId}       | (the invoice until it has its number) |
  * | invoice of a period  | T#{t}#SUB#{subId}  | INVPERIOD#{periodStart}  | (invoiceId; one per subscriber/cycle) |
+ * | invoice notice owed  | T#{t}              | INVNOTICE#{invoiceId}    | GSI6 until sent (invoice-notices.ts)  |
  * | invoice view link    | T#{t}              | INVLINK#{sha256(secret)} | (TTL: expiresAtEpoch)                 |
  * | daily summary setup  | T#{t}              | DAILYSUM                 | GSI6 while on (Telegram token sealed) |
  * | event subscription   | T#{t}              | EVSUB                    | (webhook; signing secret sealed)      |
@@ -52,6 +53,9 @@
  * |       |                             |                        | unpaid (open, partially_paid), paid,|
  * |       |                             |                        | void (invoice-query.ts)             |
  * | GSI6  | DAILYSUM                    | {t}                    | tenants whose daily summary is on   |
+ * | GSI6  | INVNOTICE#{shard 0-15}      | {since}#{t}#{invId}    | invoice SMS / e-mail never sent: the|
+ * |       |                             |                        | sweep sends them (since: written, or|
+ * |       |                             |                        | a sender's lease end)               |
  *
  * `dueAt` is the earlier of the next action's instant and, while a command waits in the outbox
  * (`pendingCommand`), the time it was issued. The sweep finds what a lost schedule or a crash
@@ -93,6 +97,9 @@
  * - reports (report-queries.ts): a period's invoices by GSI3 range; unpaid invoices due in a window
  *   by the GSI5 unpaid bucket's range; suspended subscribers by counting GSI2's status partition.
  * - open an invoice view link: GetItem (T#{t}, INVLINK#{hash}) with t parsed from the token.
+ * - an invoice's notice: INVNOTICE#{id} is put in the transaction that stores the invoice pending;
+ *   a sender takes it by a conditional update (a lease, which also moves its GSI6SK to the lease's
+ *   end) and deletes it once sent; notices left behind: Query GSI6 on each INVNOTICE#{shard}.
  * - daily summaries due: Query GSI6 on DAILYSUM (tenants with it on), then GetItem each setup;
  *   sent once a local day by a conditional update of its lastSentOn.
  * - a tenant's webhook: GetItem (T#{t}, EVSUB); an event's delivery: GetItem (T#{t}, WHDLV#{eventId}).
@@ -126,6 +133,7 @@ export const keys = {
   invoiceCounterSk: () => "INVSEQ",
   invoicePendingSk: (invoiceId: string) => `INVNEW#${invoiceId}`,
   invoicePeriodSk: (periodStart: string) => `INVPERIOD#${periodStart}`,
+  invoiceNoticeSk: (invoiceId: string) => `INVNOTICE#${invoiceId}`,
   invoiceLinkSk: (secretHash: string) => `INVLINK#${secretHash}`,
   dailySummarySk: () => "DAILYSUM",
   eventSubscriptionSk: () => "EVSUB",
@@ -143,6 +151,7 @@ export const keys = {
     invoicePeriods: (t: string) => `T#${t}#INVPER`,
     invoiceDue: (t: string, bucket: "unpaid" | "paid" | "void") => `T#${t}#INVDUE#${bucket}`,
     dailySummaries: () => "DAILYSUM",
+    invoiceNotices: (shard: number) => `INVNOTICE#${shard}`,
   },
 } as const;
 

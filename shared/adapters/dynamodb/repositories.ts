@@ -8,6 +8,7 @@ import {
 import { DynamoEventSubscriptionRepository } from "./event-subscription-repository.js";
 import { DynamoGatewayConfigRepository } from "./gateway-config-repository.js";
 import { DynamoIdempotencyStore } from "./idempotency.js";
+import { DynamoInvoiceNoticeRepository } from "./invoice-notices.js";
 import { DynamoInvoiceRepository } from "./invoice-repository.js";
 import { DynamoPaymentRepository } from "./payment-repository.js";
 import { DynamoSiteAgentRepository } from "./site-agent-repository.js";
@@ -35,6 +36,7 @@ export function createDynamoRepositories(doc: DynamoDBDocumentClient, tableName:
     gateways: new DynamoGatewayConfigRepository(doc, tableName),
     eventSubscriptions: new DynamoEventSubscriptionRepository(doc, tableName),
     invoices: new DynamoInvoiceRepository(doc, tableName),
+    invoiceNotices: new DynamoInvoiceNoticeRepository(doc, tableName),
     invoiceLinks: new DynamoInvoiceLinkRepository(doc, tableName),
     reports: new DynamoReportRepository(doc, tableName),
     tenantSettings: new DynamoTenantSettingsRepository(doc, tableName),

@@ -21,6 +21,8 @@ export interface InvoiceCommitOptions {
   /** Said on the timeline next to the invoice. */
   readonly note?: string | undefined;
   readonly idempotency?: IdempotencyClaim | undefined;
+  /** The invoice is to be sent (notices.ts): recorded in its write, so it is sent even if this process dies. */
+  readonly notify?: boolean | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function commitWithInvoice(
       ),
       createdBy: { actor: options.actor, timeZone: ctx.policy.timeZone, note: options.note },
     },
-    { idempotency: options.idempotency },
+    { idempotency: options.idempotency, notify: options.notify },
   );
   if (!creation.created) return { subscriber: ctx.sub, creation };
   deps.logger.info("invoice created", {

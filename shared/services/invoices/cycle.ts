@@ -6,8 +6,8 @@ import type { ServiceDeps } from "../caller.js";
 import { commitTransition, deliver, type LifecycleContext, withEffects } from "../lifecycle.js";
 import { timelineEvent } from "../timeline.js";
 import { commitWithInvoice } from "./commit.js";
-import { sendInvoice } from "./delivery.js";
 import { lateFeeEvent } from "./events.js";
+import { sendInvoiceOnce } from "./notices.js";
 
 /**
  * A fired `invoice` action: the cycle's invoice with the subscriber's next version in one
@@ -25,9 +25,10 @@ export async function commitCycleInvoice(
   if (!cycle.invoice) return commitTransition(deps, ctx, transition, now);
   const { subscriber, creation } = await commitWithInvoice(deps, ctx, transition, cycle.invoice, now, {
     actor: SCHEDULER_ACTOR,
+    notify: true,
   });
   if (creation.created) {
-    await sendInvoice(deps, { tenant: ctx.tenant, subscriber, pkg: ctx.pkg, invoice: creation.invoice });
+    await sendInvoiceOnce(deps, { tenant: ctx.tenant, subscriber, pkg: ctx.pkg, invoice: creation.invoice });
     return subscriber;
   }
   // Nothing was written. If a concurrent fire billed it, the subscriber's version moved and this

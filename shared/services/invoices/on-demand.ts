@@ -6,7 +6,7 @@ import type { Caller, IdempotencyRequest, ServiceDeps } from "../caller.js";
 import { type Created, idempotentCreate } from "../idempotent-create.js";
 import { loadContext } from "../lifecycle.js";
 import { commitWithInvoice } from "./commit.js";
-import { sendInvoice } from "./delivery.js";
+import { sendInvoiceOnce } from "./notices.js";
 
 const MAX_ATTEMPTS = 3;
 
@@ -53,6 +53,7 @@ export async function createSubscriberInvoice(
             actor: caller.actor,
             note: input.note,
             idempotency: claim,
+            notify: input.notify,
           });
           if (!creation.created) {
             throw new ConflictError(
@@ -64,7 +65,7 @@ export async function createSubscriberInvoice(
         (id) => deps.repos.invoices.get(caller.tenantId, id),
       );
       if (!result.replayed && input.notify) {
-        await sendInvoice(deps, {
+        await sendInvoiceOnce(deps, {
           tenant: ctx.tenant,
           subscriber: ctx.sub,
           pkg: ctx.pkg,

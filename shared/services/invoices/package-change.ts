@@ -11,8 +11,8 @@ import type { StoredSubscriber } from "../../ports/repositories.js";
 import type { ServiceDeps } from "../caller.js";
 import { commitTransition, type LifecycleContext } from "../lifecycle.js";
 import { commitWithInvoice } from "./commit.js";
-import { sendInvoice } from "./delivery.js";
 import { money } from "./events.js";
+import { sendInvoiceOnce } from "./notices.js";
 
 /**
  * Commits a transition that moves the subscriber from `ctx.pkg` to `to`, with the change's
@@ -107,9 +107,10 @@ export async function commitPackageChange(
     actor,
     pkgAfter: to,
     note: `upgrade from ${from.name} to ${to.name}`,
+    notify: true,
   });
   if (creation.created) {
-    await sendInvoice(deps, { tenant: ctx.tenant, subscriber, pkg: to, invoice: creation.invoice });
+    await sendInvoiceOnce(deps, { tenant: ctx.tenant, subscriber, pkg: to, invoice: creation.invoice });
   }
   return subscriber;
 }
