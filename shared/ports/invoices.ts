@@ -10,6 +10,12 @@ export interface InvoiceCreation {
   readonly created: boolean;
 }
 
+/** An invoice as read and its next state: stored at the next version if nobody wrote it since. */
+export interface InvoiceUpdate {
+  readonly current: Invoice;
+  readonly next: Invoice;
+}
+
 /**
  * The subscriber's side of an invoice write (wallet credit taken, the chain moved on, a renewal,
  * the timeline), committed in the same transaction: both happen or neither does.
@@ -21,6 +27,8 @@ export interface InvoiceSubscriberChange {
   readonly next: StoredSubscriber;
   /** The timeline events, built once the invoice is numbered (they name its number). */
   readonly events: (invoice: Invoice) => readonly TimelineEvent[];
+  /** Other invoices of the subscriber changed in the same write (wallet credit paying them). */
+  readonly invoices?: readonly InvoiceUpdate[] | undefined;
 }
 
 /**
@@ -91,6 +99,18 @@ export interface InvoiceRepository {
     change: InvoiceSubscriberChange,
     options?: { readonly idempotency?: IdempotencyClaim | undefined },
   ): Promise<Invoice>;
+  /**
+   * Several of a subscriber's invoices (`update` each) and the subscriber's change in one
+   * transaction: wallet credit paying invoices where it arises. Returns them at their next versions.
+   */
+  updateManyWithSubscriber(
+    updates: readonly InvoiceUpdate[],
+    change: {
+      readonly current: StoredSubscriber;
+      readonly next: StoredSubscriber;
+      readonly events: readonly TimelineEvent[];
+    },
+  ): Promise<Invoice[]>;
   /**
    * A tenant's invoices matching every filter given, newest first by the order of the index the
    * filters select (invoice-query.ts): issue, due date (status filters) or period start. A filtered

@@ -416,6 +416,61 @@ describe("POST /v1/invoices/{id}/credit-notes", () => {
     });
   });
 
+  it("pays the subscriber's unpaid bill from the credit at once, restoring a subscriber suspended for it", async () => {
+    const id = await subscriber(postpaidId);
+    await fireUntil(id, async () => (await stored(id)).status === "suspended");
+    const suspended = await stored(id);
+    const [unpaid] = (await cloud.deps.repos.invoices.listForSubscriber(world.tenantId, id, { limit: 5 }))
+      .items;
+    if (!unpaid) throw new Error("no invoice");
+    expect(unpaid.dueAt).toBe(suspended.expiresAt);
+    const owed = unpaid.total - unpaid.amountPaid;
+    // An earlier bill of the subscriber's, paid, of which the credit note gives back what is owed.
+    const paid = await invoiceFor({
+      subscriberId: id,
+      month: "2025-01-10T00:00:00Z",
+      status: "paid",
+      price: 1_000_000,
+    });
+
+    const res = await post(`/v1/invoices/${paid.id}/credit-notes`, {
+      version: paid.version,
+      amount: owed,
+      reason: "billed at the wrong rate",
+    });
+
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    // In the same write: the wallet paid the unpaid bill, which renewed the subscriber.
+    const after = await stored(id);
+    expect(after.walletBalance).toBe(0);
+    expect(after.status).toBe("active");
+    expect(after.version).toBe(suspended.version + 1);
+    expect(after.pendingCommand).toBeUndefined();
+    expect(await cloud.deps.repos.invoices.get(world.tenantId, unpaid.id)).toMatchObject({
+      status: "paid",
+      amountPaid: unpaid.total,
+      version: unpaid.version + 1,
+    });
+    const events = await timeline(id);
+    expect(events.find((e) => e.type === "invoice.credit_note_issued")?.data).toMatchObject({
+      walletAfter: owed,
+      paidIntoInvoices: owed,
+      walletLeft: 0,
+    });
+    expect(
+      events.find((e) => e.type === "invoice.paid" && e.data?.invoiceId === unpaid.id)?.data,
+    ).toMatchObject({
+      by: "wallet",
+      amount: { amount: unpaid.total, currency: "BDT" },
+    });
+    expect(events.find((e) => e.type === "subscriber.renewed")?.data).toMatchObject({
+      by: "wallet",
+      invoiceId: unpaid.id,
+      statusBefore: "suspended",
+      statusAfter: "active",
+    });
+  }, 60_000);
+
   it("refuses an invoice with nothing paid, and a stale version", async () => {
     const open = await invoiceFor();
     expectProblem(

@@ -197,12 +197,22 @@ describe("package changes mid-cycle", () => {
       body: { action: "change-package", version: up.json.version, packageId: world.packageId },
     });
     expect(down.status, JSON.stringify(down.json)).toBe(200);
-    expect(down.json).toMatchObject({ packageId: world.packageId, walletBalance: 30_000 });
+    // The credit pays the upgrade's open invoice in the same write (wallet credit pays bills as
+    // soon as there is one): nothing is left in the wallet, nothing owed.
+    expect(down.json).toMatchObject({ packageId: world.packageId, walletBalance: 0 });
+    const upgrade = await call(cloud, "GET", `/v1/invoices/${invoices.json.items[0].id}`, {
+      token: world.keys.readonly,
+    });
+    expect(upgrade.json).toMatchObject({ total: 30_000, amountPaid: 30_000, status: "paid" });
     const events = await timeline(id);
     expect(events.find((e) => e.type === "subscriber.package_change_credited")?.data).toMatchObject({
       walletCredit: 30_000,
       charge: 50_000,
       credit: 80_000,
+    });
+    expect(events.find((e) => e.type === "invoice.paid")?.data).toMatchObject({
+      invoiceId: upgrade.json.id,
+      by: "wallet",
     });
   });
 

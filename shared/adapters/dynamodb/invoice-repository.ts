@@ -17,6 +17,7 @@ import {
   type InvoiceCreation,
   type InvoiceRepository,
   type InvoiceSubscriberChange,
+  type InvoiceUpdate,
   type InvoiceWriteOptions,
   type ListOptions,
   MAX_INVOICES_PER_BATCH,
@@ -429,10 +430,25 @@ export class DynamoInvoiceRepository implements InvoiceRepository {
     const stored = this.nextVersion(current, next);
     await transact(this.doc, [
       this.versionedPut(current, stored),
+      ...(change.invoices ?? []).map((u) =>
+        this.versionedPut(u.current, this.nextVersion(u.current, u.next)),
+      ),
       ...this.subscribers.saveItems(change.current, change.next, change.events(stored)),
       ...withIdempotency(this.tableName, current.tenantId, options.idempotency),
     ]);
     return stored;
+  }
+
+  async updateManyWithSubscriber(
+    updates: readonly InvoiceUpdate[],
+    change: Parameters<InvoiceRepository["updateManyWithSubscriber"]>[1],
+  ): Promise<Invoice[]> {
+    const stored = updates.map((u) => ({ current: u.current, next: this.nextVersion(u.current, u.next) }));
+    await transact(this.doc, [
+      ...stored.map((u) => this.versionedPut(u.current, u.next)),
+      ...this.subscribers.saveItems(change.current, change.next, change.events),
+    ]);
+    return stored.map((u) => u.next);
   }
 
   list(tenantId: string, query: InvoiceListQuery, page: PageRequest, options: ListOptions = {}) {

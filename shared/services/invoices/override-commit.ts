@@ -3,6 +3,7 @@ import { IdempotencyKeyClaimed } from "../../domain/idempotency.js";
 import { renew, type Transition } from "../../domain/lifecycle/index.js";
 import type { Invoice, InvoiceOverride } from "../../domain/schemas/invoice.js";
 import type { TimelineEvent } from "../../domain/schemas/timeline.js";
+import type { InvoiceUpdate } from "../../ports/invoices.js";
 import type { Caller, IdempotencyRequest, ServiceDeps } from "../caller.js";
 import { type Created, found, idempotentCreate } from "../idempotent-create.js";
 import { deliver, type LifecycleContext, loadContext, withEffects } from "../lifecycle.js";
@@ -12,8 +13,9 @@ import { timelineEvent } from "../timeline.js";
  * The admin overrides of one invoice (void, adjustment or discount, mark paid, credit note). Each
  * is checked against the invoice version the caller read (409 when stale), decided by the pure
  * rules in domain/billing/overrides.ts, and committed in ONE transaction with the subscriber's
- * side: its timeline event (actor and reason), wallet credit for a credit note, and a renewal
- * when the override settles the bill the entitlement waits on (a subscriber suspended for not
+ * side: its timeline event (actor and reason), wallet credit for a credit note (paying the
+ * subscriber's other unpaid invoices at once: wallet-credit.ts), and a renewal when the override
+ * (or that credit) settles the bill the entitlement waits on (a subscriber suspended for not
  * paying it is restored: the command goes to the site queue like a payment's). An Idempotency-Key
  * is claimed in that same transaction; a replay answers with the invoice as it is now.
  */
@@ -25,9 +27,11 @@ export interface Decision {
   /** The subscriber's change (its version one above the one read); none: only the version moves. */
   readonly transition?: Transition;
   readonly events: (stored: Invoice) => TimelineEvent[];
+  /** The subscriber's other invoices changed in the same write (wallet credit paying them). */
+  readonly invoices?: readonly InvoiceUpdate[];
 }
 
-export type Decide = (invoice: Invoice, ctx: LifecycleContext, now: Date) => Decision;
+export type Decide = (invoice: Invoice, ctx: LifecycleContext, now: Date) => Decision | Promise<Decision>;
 
 export async function override(
   deps: ServiceDeps,
@@ -58,7 +62,7 @@ export async function override(
             );
           }
           const ctx = await loadContext(deps, caller.tenantId, invoice.subscriberId);
-          const decision = decide(invoice, ctx, now);
+          const decision = await decide(invoice, ctx, now);
           const transition = decision.transition ?? {
             subscriber: { ...ctx.sub, version: ctx.sub.version + 1, updatedAt: now.toISOString() },
             events: [],
@@ -71,6 +75,7 @@ export async function override(
             {
               current: ctx.sub,
               next,
+              invoices: decision.invoices,
               events: (saved) => [
                 ...decision.events(saved),
                 ...transition.events.map((e) =>

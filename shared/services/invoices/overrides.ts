@@ -17,6 +17,7 @@ import type { Caller, IdempotencyRequest, ServiceDeps } from "../caller.js";
 import type { Created } from "../idempotent-create.js";
 import { money } from "./events.js";
 import { override, overrideBy, overrideEvent, settledRenewal } from "./override-commit.js";
+import { payFromWallet } from "./wallet-credit.js";
 
 /** The four invoice overrides (override-commit.ts commits each with the subscriber's side). */
 export function voidInvoiceOverride(
@@ -121,44 +122,70 @@ export function creditNoteOverride(
   input: CreateCreditNoteInput,
   idempotency?: IdempotencyRequest,
 ): Promise<Created<Invoice>> {
-  return override(deps, caller, invoiceId, input.version, "credit-note", idempotency, (invoice, ctx, now) => {
-    const note = {
-      id: newId("creditNote", now.getTime()),
-      amount: input.amount,
-      ...overrideBy(caller, input.reason, now),
-    };
-    const credited = creditInvoice(invoice, note);
-    const walletBefore = ctx.sub.walletBalance ?? 0;
-    const walletAfter = walletBefore + note.amount;
-    return {
-      invoice: credited,
-      transition: {
-        subscriber: {
-          ...ctx.sub,
-          walletBalance: walletAfter,
-          version: ctx.sub.version + 1,
-          updatedAt: note.at,
-        },
-        events: [],
-        commands: [],
-      },
-      events: (stored) => [
-        overrideEvent(
-          caller,
-          stored,
-          note.at,
-          "invoice.credit_note_issued",
-          `Credit note ${money(note.amount, stored.currency)} on invoice ${stored.number} to the wallet (${walletBefore} -> ${walletAfter} minor units): ${input.reason}`,
-          {
-            creditNoteId: note.id,
-            amount: { amount: note.amount, currency: stored.currency },
-            creditableAfter: creditable(stored),
-            walletBefore,
-            walletAfter,
-            reason: input.reason,
+  return override(
+    deps,
+    caller,
+    invoiceId,
+    input.version,
+    "credit-note",
+    idempotency,
+    async (invoice, ctx, now) => {
+      const note = {
+        id: newId("creditNote", now.getTime()),
+        amount: input.amount,
+        ...overrideBy(caller, input.reason, now),
+      };
+      const credited = creditInvoice(invoice, note);
+      const walletBefore = ctx.sub.walletBalance ?? 0;
+      const walletAfter = walletBefore + note.amount;
+      // The credit pays the subscriber's other unpaid invoices in this same write.
+      const paid = await payFromWallet(
+        deps,
+        ctx,
+        {
+          subscriber: {
+            ...ctx.sub,
+            walletBalance: walletAfter,
+            version: ctx.sub.version + 1,
+            updatedAt: note.at,
           },
-        ),
-      ],
-    };
-  });
+          events: [],
+          commands: [],
+        },
+        invoice.currency,
+        caller.actor,
+        now,
+        invoice.id,
+      );
+      const walletLeft = paid.transition.subscriber.walletBalance ?? 0;
+      const applied = walletAfter - walletLeft;
+      const onInvoices =
+        applied > 0
+          ? `, ${money(applied, invoice.currency)} of it paid into ${paid.invoices.length} unpaid invoice(s)`
+          : "";
+      return {
+        invoice: credited,
+        transition: paid.transition,
+        invoices: paid.invoices,
+        events: (stored) => [
+          overrideEvent(
+            caller,
+            stored,
+            note.at,
+            "invoice.credit_note_issued",
+            `Credit note ${money(note.amount, stored.currency)} on invoice ${stored.number} to the wallet (${walletBefore} -> ${walletAfter} minor units${onInvoices}): ${input.reason}`,
+            {
+              creditNoteId: note.id,
+              amount: { amount: note.amount, currency: stored.currency },
+              creditableAfter: creditable(stored),
+              walletBefore,
+              walletAfter,
+              ...(applied > 0 ? { paidIntoInvoices: applied, walletLeft } : {}),
+              reason: input.reason,
+            },
+          ),
+        ],
+      };
+    },
+  );
 }

@@ -9,16 +9,18 @@ import type { Package } from "../../domain/schemas/package.js";
 import type { Actor } from "../../domain/schemas/timeline.js";
 import type { StoredSubscriber } from "../../ports/repositories.js";
 import type { ServiceDeps } from "../caller.js";
-import { commitTransition, type LifecycleContext } from "../lifecycle.js";
+import { commitTransition, type LifecycleContext, policyFor } from "../lifecycle.js";
 import { commitWithInvoice } from "./commit.js";
 import { money } from "./events.js";
 import { sendInvoiceOnce } from "./notices.js";
+import { commitPaidFromWallet, payFromWallet } from "./wallet-credit.js";
 
 /**
  * Commits a transition that moves the subscriber from `ctx.pkg` to `to`, with the change's
  * proration (the rule is in domain/lifecycle/package-change.ts): an upgrade's difference as an
  * invoice in the same transaction (wallet credit applied, then sent), a downgrade's unused part as
- * wallet credit on the subscriber's next version. Whether a postpaid cycle is billed is read from
+ * wallet credit on the subscriber's next version, paying its unpaid invoices in the same write
+ * (wallet-credit.ts). Whether a postpaid cycle is billed is read from
  * its invoice, so a cycle never billed is never credited. While the subscriber's billing is paused
  * an upgrade makes no invoice (one `subscriber.package_change_not_billed` event says what was not
  * charged); a downgrade's credit is still given.
@@ -69,7 +71,11 @@ export async function commitPackageChange(
         },
       ],
     };
-    return commitTransition(deps, ctx, credited, now, to);
+    // The credit pays what is unpaid at once (an upgrade's invoice, a cycle's bill) in this write.
+    const after = { ...ctx, pkg: to, policy: policyFor(ctx.tenant, to) };
+    const paid = await payFromWallet(deps, after, credited, currency, actor, now);
+    if (paid.invoices.length === 0) return commitTransition(deps, ctx, credited, now, to);
+    return commitPaidFromWallet(deps, ctx, paid, now, to);
   }
   if (ctx.sub.billingPause) {
     // Billing paused: no new charge while it lasts, as for the cycles the chain skips (the change
