@@ -35,6 +35,23 @@ afterAll(async () => {
 
 const envelope = () => ({ tenantId: world.tenantId, siteId: world.siteId, at: new Date().toISOString() });
 
+/** The site's agent reporting version `version` of the world's subscriber applied and verified. */
+const verifiedResult = (version: number): AgentEvent => ({
+  type: "result",
+  ...envelope(),
+  nasId: world.nasId,
+  attempt: 1,
+  final: true,
+  result: {
+    commandId: `${world.subscriberId}.v${version}`,
+    subscriberId: world.subscriberId,
+    version,
+    outcome: "verified",
+    at: new Date().toISOString(),
+    observed: { online: true, sessions: 1 },
+  },
+});
+
 const sqsEvent = (bodies: unknown[]): SQSEvent =>
   ({
     Records: bodies.map((b, i) => ({
@@ -45,21 +62,7 @@ const sqsEvent = (bodies: unknown[]): SQSEvent =>
 
 describe("agent events in the cloud", () => {
   it("puts a verified result on the subscriber's timeline once, however often it is delivered", async () => {
-    const result: AgentEvent = {
-      type: "result",
-      ...envelope(),
-      nasId: world.nasId,
-      attempt: 1,
-      final: true,
-      result: {
-        commandId: `${world.subscriberId}.v1`,
-        subscriberId: world.subscriberId,
-        version: 1,
-        outcome: "verified",
-        at: new Date().toISOString(),
-        observed: { online: true, sessions: 1 },
-      },
-    };
+    const result = verifiedResult(1);
     const out = await processBatch(sqsEvent([result, result, "not json", { type: "bogus" }]));
     expect(out).toEqual({ batchItemFailures: [] });
     const timeline = await call(cloud, "GET", `/v1/subscribers/${world.subscriberId}/timeline`, {
@@ -187,21 +190,6 @@ describe("agent events in the cloud", () => {
 
   it("with agents on STS sessions, takes a site's events only from that site's own session", async () => {
     const roleId = "AROAEXAMPLEAGENTROLE1";
-    const result = (version: number): AgentEvent => ({
-      type: "result",
-      ...envelope(),
-      nasId: world.nasId,
-      attempt: 1,
-      final: true,
-      result: {
-        commandId: `${world.subscriberId}.v${version}`,
-        subscriberId: world.subscriberId,
-        version,
-        outcome: "verified",
-        at: new Date().toISOString(),
-        observed: { online: true, sessions: 1 },
-      },
-    });
     const from = (senderId: string | undefined, body: AgentEvent, i: number) => ({
       messageId: `s${i}`,
       body: JSON.stringify(body),
@@ -218,7 +206,10 @@ describe("agent events in the cloud", () => {
     vi.stubEnv(AGENT_ROLE_ID_ENV, roleId);
     try {
       const out = await processBatch({
-        Records: [...forged.map((sender, i) => from(sender, result(70 + i), i)), from(own, result(90), 9)],
+        Records: [
+          ...forged.map((sender, i) => from(sender, verifiedResult(70 + i), i)),
+          from(own, verifiedResult(90), 9),
+        ],
       } as unknown as SQSEvent);
       expect(out).toEqual({ batchItemFailures: [] });
     } finally {
