@@ -39,6 +39,11 @@ export function childPids(comm: string, parent = process.pid): number[] {
   return pids;
 }
 
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** CPU ms used by each named process between `start()` and the returned function's call. */
 export function cpuMeter(processes: Record<string, number | undefined>): () => Record<string, number> {
   const at = (): Record<string, number | undefined> =>
@@ -46,7 +51,7 @@ export function cpuMeter(processes: Record<string, number | undefined>): () => R
       Object.entries(processes).map(([name, pid]) => [
         name,
         pid === process.pid
-          ? (process.cpuUsage().user + process.cpuUsage().system) / 1000
+          ? ownCpuMs()
           : pid === undefined
             ? undefined
             : processCpuMs(pid),

@@ -2,17 +2,14 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smi
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLocalDocumentClient } from "../../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../../shared/adapters/dynamodb/repositories.js";
-import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
-import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
-import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
 import { NotFoundError } from "../../shared/domain/errors.js";
 import { newId } from "../../shared/domain/ids.js";
-import { createLogger } from "../../shared/logger.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { loadContext, scheduledFire } from "../../shared/services/lifecycle.js";
 import { createPackage } from "../../shared/services/packages.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { createWorld, packageBody, subscriberBody, type TenantWorld } from "../support/api.js";
+import { serviceDepsAt } from "../support/service-deps.js";
 
 /*
  * The context every state change starts from (subscriber, tenant, package) is one strongly
@@ -33,15 +30,7 @@ const counter: InitializeMiddleware<object, MetadataBearer> = (next, context) =>
 });
 afterAll(() => doc.destroy());
 
-const deps: ServiceDeps = {
-  repos,
-  clock: { now: () => new Date("2026-03-10T06:00:00.000Z") },
-  logger: createLogger({}, "silent"),
-  scheduler: { upsert: async () => {}, remove: async () => {} },
-  queue: { send: async () => {}, provision: async () => "" },
-  notifier: new OutboxNotifier({ capacity: 10 }),
-  payments: { gateways: createGatewayDirectory(), secrets: new LocalSecretBox(LocalSecretBox.generateKey()) },
-};
+const deps: ServiceDeps = serviceDepsAt(repos, "2026-03-10T06:00:00.000Z");
 
 let world: TenantWorld;
 let onA: string;

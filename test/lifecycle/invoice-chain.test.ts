@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLocalDocumentClient } from "../../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../../shared/adapters/dynamodb/repositories.js";
-import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
 import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
-import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
 import { toOutboundEvent } from "../../shared/domain/outbound-events/catalogue.js";
 import { type EdgeCommand, EdgeCommandSchema } from "../../shared/domain/schemas/edge-command.js";
 import type { NextAction } from "../../shared/domain/schemas/lifecycle-fields.js";
 import type { Payment } from "../../shared/domain/schemas/payment.js";
 import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
-import { createLogger } from "../../shared/logger.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { type FireOutcome, handleFire, scheduledFire } from "../../shared/services/lifecycle.js";
 import { createPackage } from "../../shared/services/packages.js";
@@ -17,6 +14,7 @@ import { openPayLink } from "../../shared/services/payments/pay-links.js";
 import { recordManualPayment } from "../../shared/services/payments/records.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { createWorld, packageBody, subscriberBody, type TenantWorld } from "../support/api.js";
+import { serviceDepsAt } from "../support/service-deps.js";
 
 /*
  * The invoice chain on DynamoDB Local, time driven: every subscriber's one schedule is fired as
@@ -33,12 +31,7 @@ const queued: EdgeCommand[] = [];
 
 /** The services as the lifecycle function runs them, at a given instant. */
 function at(instant: Date | string): ServiceDeps {
-  const now = new Date(instant);
-  return {
-    repos,
-    clock: { now: () => now },
-    logger: createLogger({}, "silent"),
-    scheduler: { upsert: async () => {}, remove: async () => {} },
+  return serviceDepsAt(repos, instant, {
     queue: {
       send: async (_tenantId, _siteId, message) => {
         queued.push(EdgeCommandSchema.parse(JSON.parse(message.body)));
@@ -46,11 +39,7 @@ function at(instant: Date | string): ServiceDeps {
       provision: async () => "",
     },
     notifier: outbox,
-    payments: {
-      gateways: createGatewayDirectory(),
-      secrets: new LocalSecretBox(LocalSecretBox.generateKey()),
-    },
-  };
+  });
 }
 
 const JOINED = "2026-03-10T06:00:00.000Z"; // 12:00 in Dhaka

@@ -1,15 +1,11 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createLocalDocumentClient } from "../../shared/adapters/dynamodb/client.js";
 import { createDynamoRepositories } from "../../shared/adapters/dynamodb/repositories.js";
-import { createGatewayDirectory } from "../../shared/adapters/gateways/directory.js";
-import { OutboxNotifier } from "../../shared/adapters/notify/index.js";
-import { LocalSecretBox } from "../../shared/adapters/secrets/local-secret-box.js";
 import { newId } from "../../shared/domain/ids.js";
 import { toOutboundEvent } from "../../shared/domain/outbound-events/catalogue.js";
 import { MAX_INVOICES_PER_PAYMENT } from "../../shared/domain/payments/apply.js";
 import type { Payment } from "../../shared/domain/schemas/payment.js";
 import type { TimelineEvent } from "../../shared/domain/schemas/timeline.js";
-import { createLogger } from "../../shared/logger.js";
 import type { ServiceDeps } from "../../shared/services/caller.js";
 import { handleFire, scheduledFire } from "../../shared/services/lifecycle.js";
 import { createPackage } from "../../shared/services/packages.js";
@@ -18,6 +14,7 @@ import { applyVerdict } from "../../shared/services/payments/settle.js";
 import { createSubscriber } from "../../shared/services/subscribers.js";
 import { createWorld, packageBody, subscriberBody, type TenantWorld } from "../support/api.js";
 import { seedInvoice } from "../support/invoices.js";
+import { serviceDepsAt } from "../support/service-deps.js";
 
 /*
  * Payments applied to invoices on DynamoDB Local, through the payment service (cash recorded by
@@ -29,21 +26,7 @@ const doc = createLocalDocumentClient(inject("dynamoEndpoint"));
 const repos = createDynamoRepositories(doc, inject("tableName"));
 afterAll(() => doc.destroy());
 
-function at(instant: Date | string): ServiceDeps {
-  const now = new Date(instant);
-  return {
-    repos,
-    clock: { now: () => now },
-    logger: createLogger({}, "silent"),
-    scheduler: { upsert: async () => {}, remove: async () => {} },
-    queue: { send: async () => {}, provision: async () => "" },
-    notifier: new OutboxNotifier({ capacity: 100 }),
-    payments: {
-      gateways: createGatewayDirectory(),
-      secrets: new LocalSecretBox(LocalSecretBox.generateKey()),
-    },
-  };
-}
+const at = (instant: Date | string): ServiceDeps => serviceDepsAt(repos, instant);
 
 const JOINED = "2026-03-10T06:00:00.000Z";
 const APRIL = "2026-03-31T18:00:00.000Z"; // the April cycle's start in Dhaka

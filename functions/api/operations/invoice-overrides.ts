@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { InvoiceIdSchema, InvoiceSchema } from "../../../shared/domain/schemas/invoice.js";
+import { type Invoice, InvoiceIdSchema, InvoiceSchema } from "../../../shared/domain/schemas/invoice.js";
 import {
   AddInvoiceLineSchema,
   BillingPauseSchema,
@@ -9,6 +9,7 @@ import {
 } from "../../../shared/domain/schemas/invoice-override.js";
 import { SubscriberIdSchema, SubscriberSchema } from "../../../shared/domain/schemas/subscriber.js";
 import { defineOperation, type OperationResult } from "../../../shared/http/operation.js";
+import type { Caller, IdempotencyRequest, ServiceDeps } from "../../../shared/services/caller.js";
 import type { Created } from "../../../shared/services/idempotent-create.js";
 import { setBillingPaused } from "../../../shared/services/invoices/billing-pause.js";
 import {
@@ -36,66 +37,68 @@ function changed(result: Created<unknown>): OperationResult {
  * Admin overrides of billing (README "Billing overrides"): each needs money:write, takes the
  * version it changes and a reason, and records both on the subscriber's timeline.
  */
+/**
+ * `POST /v1/invoices/{invoiceId}/<action>`: an override of one invoice, with an Idempotency-Key,
+ * answered with the invoice as it now is.
+ */
+function invoiceOverride<B extends z.ZodType>(
+  id: string,
+  action: string,
+  summary: string,
+  body: B,
+  run: (
+    deps: ServiceDeps,
+    caller: Caller,
+    invoiceId: string,
+    input: z.infer<B>,
+    idempotency: IdempotencyRequest | undefined,
+  ) => Promise<Created<Invoice>>,
+) {
+  return defineOperation({
+    id,
+    method: "POST",
+    path: `/v1/invoices/{invoiceId}/${action}`,
+    summary,
+    tag,
+    permission: "money:write",
+    params: invoiceParams,
+    body,
+    idempotent: true,
+    response: { status: 200, schema: InvoiceSchema },
+    handle: async ({ deps, caller, params, body: input, idempotency }) =>
+      changed(await run(deps, caller, params.invoiceId, input, idempotency)),
+  });
+}
+
 export const invoiceOverrideOperations = [
-  defineOperation({
-    id: "voidInvoice",
-    method: "POST",
-    path: "/v1/invoices/{invoiceId}/void",
-    summary: "Void an invoice with nothing paid on it (it leaves dues and unpaid totals)",
-    tag,
-    permission: "money:write",
-    params: invoiceParams,
-    body: VoidInvoiceSchema,
-    idempotent: true,
-    response: { status: 200, schema: InvoiceSchema },
-    handle: async ({ deps, caller, params, body, idempotency }) =>
-      changed(await voidInvoiceOverride(deps, caller, params.invoiceId, body, idempotency)),
-  }),
-  defineOperation({
-    id: "addInvoiceAdjustment",
-    method: "POST",
-    path: "/v1/invoices/{invoiceId}/adjustments",
-    summary:
-      "Add an adjustment or a discount line to an unpaid invoice (totals and tax recomputed; never below what is paid)",
-    tag,
-    permission: "money:write",
-    params: invoiceParams,
-    body: AddInvoiceLineSchema,
-    idempotent: true,
-    response: { status: 200, schema: InvoiceSchema },
-    handle: async ({ deps, caller, params, body, idempotency }) =>
-      changed(await addInvoiceLineOverride(deps, caller, params.invoiceId, body, idempotency)),
-  }),
-  defineOperation({
-    id: "markInvoicePaid",
-    method: "POST",
-    path: "/v1/invoices/{invoiceId}/mark-paid",
-    summary:
-      "Mark an invoice paid for money received outside the system (the outstanding amount is recorded on it; the bill the subscriber's service waits on renews it)",
-    tag,
-    permission: "money:write",
-    params: invoiceParams,
-    body: MarkInvoicePaidSchema,
-    idempotent: true,
-    response: { status: 200, schema: InvoiceSchema },
-    handle: async ({ deps, caller, params, body, idempotency }) =>
-      changed(await markInvoicePaidOverride(deps, caller, params.invoiceId, body, idempotency)),
-  }),
-  defineOperation({
-    id: "createCreditNote",
-    method: "POST",
-    path: "/v1/invoices/{invoiceId}/credit-notes",
-    summary:
-      "Credit part or all of what was paid on an invoice to the subscriber's wallet (listed on the invoice)",
-    tag,
-    permission: "money:write",
-    params: invoiceParams,
-    body: CreateCreditNoteSchema,
-    idempotent: true,
-    response: { status: 200, schema: InvoiceSchema },
-    handle: async ({ deps, caller, params, body, idempotency }) =>
-      changed(await creditNoteOverride(deps, caller, params.invoiceId, body, idempotency)),
-  }),
+  invoiceOverride(
+    "voidInvoice",
+    "void",
+    "Void an invoice with nothing paid on it (it leaves dues and unpaid totals)",
+    VoidInvoiceSchema,
+    voidInvoiceOverride,
+  ),
+  invoiceOverride(
+    "addInvoiceAdjustment",
+    "adjustments",
+    "Add an adjustment or a discount line to an unpaid invoice (totals and tax recomputed; never below what is paid)",
+    AddInvoiceLineSchema,
+    addInvoiceLineOverride,
+  ),
+  invoiceOverride(
+    "markInvoicePaid",
+    "mark-paid",
+    "Mark an invoice paid for money received outside the system (the outstanding amount is recorded on it; the bill the subscriber's service waits on renews it)",
+    MarkInvoicePaidSchema,
+    markInvoicePaidOverride,
+  ),
+  invoiceOverride(
+    "createCreditNote",
+    "credit-notes",
+    "Credit part or all of what was paid on an invoice to the subscriber's wallet (listed on the invoice)",
+    CreateCreditNoteSchema,
+    creditNoteOverride,
+  ),
   defineOperation({
     id: "pauseBilling",
     method: "POST",
