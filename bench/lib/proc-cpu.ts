@@ -50,11 +50,7 @@ export function cpuMeter(processes: Record<string, number | undefined>): () => R
     Object.fromEntries(
       Object.entries(processes).map(([name, pid]) => [
         name,
-        pid === process.pid
-          ? ownCpuMs()
-          : pid === undefined
-            ? undefined
-            : processCpuMs(pid),
+        pid === process.pid ? ownCpuMs() : pid === undefined ? undefined : processCpuMs(pid),
       ]),
     );
   const before = at();
